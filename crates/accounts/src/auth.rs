@@ -1,0 +1,275 @@
+//! Authentication of every protected request: HTTP Basic or a Bearer token.
+//!
+//! Basic verifications that succeed are cached for a short time under an
+//! HMAC of the credentials with a per-process random key (never the password
+//! itself), so a client sending Basic on every request pays argon2 once. The
+//! cache forgets a user when their password changes or the account goes.
+//! Bearer lookups are cached the same way for a few seconds, and forgotten
+//! when the token is revoked.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use database::Pool;
+use hmac::{Hmac, Mac};
+use kernel::ApiError;
+use moka::sync::Cache;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::model::{CurrentUser, PASSWORD_BYTES};
+use crate::password::PasswordHasher;
+use crate::service;
+use crate::throttle::{Throttle, ThrottleSettings};
+
+/// Settings of authentication.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// How long a successful Basic verification is cached; zero disables the cache.
+    pub cache_ttl: Duration,
+    /// Most cached verifications.
+    pub cache_capacity: u64,
+    /// How long a Bearer token lookup is cached; zero disables it.
+    pub token_cache_ttl: Duration,
+    /// Most argon2 hashes at once; defaults to the number of cores.
+    pub hash_concurrency: usize,
+    /// Limits on failed logins.
+    pub throttle: ThrottleSettings,
+    /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            cache_ttl: Duration::from_secs(60),
+            cache_capacity: 10_000,
+            token_cache_ttl: Duration::from_secs(10),
+            hash_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            throttle: ThrottleSettings::default(),
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+type Key = [u8; 32];
+
+/// Shared authentication state: hasher, caches, throttle.
+pub struct Auth {
+    hasher: PasswordHasher,
+    key: Key,
+    basic_cache: Option<Cache<Key, CurrentUser>>,
+    token_cache: Option<Cache<Key, (CurrentUser, Option<DateTime<Utc>>)>>,
+    throttle: Throttle,
+    trust_forwarded_for: bool,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth").finish_non_exhaustive()
+    }
+}
+
+fn cache<V: Clone + Send + Sync + 'static>(ttl: Duration, capacity: u64) -> Option<Cache<Key, V>> {
+    (!ttl.is_zero()).then(|| {
+        Cache::builder()
+            .max_capacity(capacity)
+            .time_to_live(ttl)
+            .support_invalidation_closures()
+            .build()
+    })
+}
+
+impl Auth {
+    /// Authentication with these settings and a fresh random cache key.
+    pub fn new(settings: AuthSettings) -> Self {
+        let mut key = [0_u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        Self {
+            hasher: PasswordHasher::new(settings.hash_concurrency),
+            key,
+            basic_cache: cache(settings.cache_ttl, settings.cache_capacity),
+            token_cache: cache(settings.token_cache_ttl, settings.cache_capacity),
+            throttle: Throttle::new(settings.throttle),
+            trust_forwarded_for: settings.trust_forwarded_for,
+        }
+    }
+
+    /// The password hasher.
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+
+    /// Drops every cached verification of a user (password changed, account deleted).
+    pub fn forget_user(&self, user_id: i64) {
+        if let Some(cache) = &self.basic_cache {
+            // Only fails when closures are unsupported, which `cache` enables.
+            let _ = cache.invalidate_entries_if(move |_, user| user.id == user_id);
+        }
+        if let Some(cache) = &self.token_cache {
+            let _ = cache.invalidate_entries_if(move |_, (user, _)| user.id == user_id);
+        }
+    }
+
+    /// Drops the cached lookup of a revoked token.
+    pub fn forget_token(&self, token_hash: &[u8]) {
+        if let (Some(cache), Ok(key)) = (&self.token_cache, Key::try_from(token_hash)) {
+            cache.invalidate(&key);
+        }
+    }
+
+    fn credentials_key(&self, username: &str, password: &str) -> Key {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        mac.update(username.to_lowercase().as_bytes());
+        mac.update(&[0]);
+        mac.update(password.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    fn client_address(&self, req: &HttpRequest) -> Option<IpAddr> {
+        if self.trust_forwarded_for {
+            if let Some(ip) = req
+                .connection_info()
+                .realip_remote_addr()
+                .and_then(|addr| addr.parse::<std::net::SocketAddr>().map(|s| s.ip()).ok().or_else(|| addr.parse().ok()))
+            {
+                return Some(ip);
+            }
+        }
+        req.peer_addr().map(|addr| addr.ip())
+    }
+
+    async fn basic(&self, req: &HttpRequest, pool: &Pool, username: &str, password: &str) -> Result<CurrentUser, ApiError> {
+        let key = self.credentials_key(username, password);
+        if let Some(user) = self.basic_cache.as_ref().and_then(|cache| cache.get(&key)) {
+            return Ok(user);
+        }
+        let address = self.client_address(req);
+        self.throttle
+            .check(address, username)
+            .map_err(ApiError::too_many_requests)?;
+        let login = if password.len() > PASSWORD_BYTES.1 || username.chars().count() > 150 {
+            None
+        } else {
+            let mut conn = pool.get().await?;
+            service::find_login(&mut conn, username).await?
+        };
+        let (hash, user) = match login {
+            Some(login) => (
+                Some(login.password_hash),
+                Some(CurrentUser {
+                    id: login.id,
+                    username: login.username,
+                }),
+            ),
+            None => (None, None),
+        };
+        let verified = self.hasher.verify(hash, password.to_owned()).await?;
+        match user {
+            Some(user) if verified => {
+                if let Some(cache) = &self.basic_cache {
+                    cache.insert(key, user.clone());
+                }
+                Ok(user)
+            }
+            _ => {
+                self.throttle.record_failure(address, username);
+                Err(ApiError::unauthorized())
+            }
+        }
+    }
+
+    async fn bearer(&self, pool: &Pool, token: &str) -> Result<CurrentUser, ApiError> {
+        let hash: Key = Sha256::digest(token.as_bytes()).into();
+        let now = Utc::now();
+        let unexpired = |expires_at: &Option<DateTime<Utc>>| expires_at.is_none_or(|at| at > now);
+        if let Some((user, expires_at)) = self.token_cache.as_ref().and_then(|cache| cache.get(&hash)) {
+            if unexpired(&expires_at) {
+                return Ok(user);
+            }
+        }
+        let mut conn = pool.get().await?;
+        match service::token_user(&mut conn, &hash).await? {
+            Some((user, expires_at)) if unexpired(&expires_at) => {
+                if let Some(cache) = &self.token_cache {
+                    cache.insert(hash, (user.clone(), expires_at));
+                }
+                Ok(user)
+            }
+            _ => Err(ApiError::unauthorized()),
+        }
+    }
+
+    /// The user a request's `Authorization` header proves, or 401/429.
+    pub async fn authenticate(&self, req: &HttpRequest, pool: &Pool) -> Result<CurrentUser, ApiError> {
+        match parse_authorization(req)? {
+            Credentials::Basic { username, password } => self.basic(req, pool, &username, &password).await,
+            Credentials::Bearer(token) => self.bearer(pool, &token).await,
+        }
+    }
+}
+
+enum Credentials {
+    Basic { username: String, password: String },
+    Bearer(String),
+}
+
+/// Reads `Authorization`; anything missing or malformed is a 401.
+fn parse_authorization(req: &HttpRequest) -> Result<Credentials, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(ApiError::unauthorized)?;
+    let (scheme, rest) = value.trim().split_once(' ').ok_or_else(ApiError::unauthorized)?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = STANDARD.decode(rest).map_err(|_| ApiError::unauthorized())?;
+        let decoded = String::from_utf8(decoded).map_err(|_| ApiError::unauthorized())?;
+        let (username, password) = decoded.split_once(':').ok_or_else(ApiError::unauthorized)?;
+        if username.is_empty() {
+            return Err(ApiError::unauthorized());
+        }
+        Ok(Credentials::Basic {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        })
+    } else if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
+        Ok(Credentials::Bearer(rest.to_owned()))
+    } else {
+        Err(ApiError::unauthorized())
+    }
+}
+
+/// A new token secret: a prefix and 32 random bytes in URL-safe base64, and its SHA-256.
+pub fn new_token_secret() -> (String, [u8; 32]) {
+    let mut bytes = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret = format!("pal_{}", URL_SAFE_NO_PAD.encode(bytes));
+    let hash = Sha256::digest(secret.as_bytes()).into();
+    (secret, hash)
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (Some(auth), Some(pool)) = (req.app_data::<web::Data<Auth>>(), req.app_data::<web::Data<Pool>>()) else {
+                return Err(ApiError::internal("authentication state is not registered"));
+            };
+            auth.authenticate(&req, pool).await
+        })
+    }
+}

@@ -1,0 +1,32 @@
+//! What accounts needs from teams, without depending on the teams crate:
+//! `server` wires the teams crate's implementation in.
+
+use diesel::result::QueryResult;
+use diesel_async::AsyncPgConnection;
+use futures_util::future::BoxFuture;
+use kernel::ApiError;
+
+use crate::model::UserTeams;
+
+/// Team bookkeeping around a user's life cycle.
+pub trait TeamDirectory: Send + Sync + 'static {
+    /// In the registration transaction: create the user's personal team.
+    fn user_registered<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        user_id: i64,
+        username: &'a str,
+    ) -> BoxFuture<'a, QueryResult<()>>;
+
+    /// The teams a user belongs to.
+    fn user_teams<'a>(&'a self, conn: &'a mut AsyncPgConnection, user_id: i64) -> BoxFuture<'a, QueryResult<UserTeams>>;
+
+    /// In the account-deletion transaction, before the user row goes: refuse
+    /// (with the error to answer) while the user is the last owner of a team
+    /// that has other members.
+    fn user_deleting<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        user_id: i64,
+    ) -> BoxFuture<'a, Result<(), ApiError>>;
+}

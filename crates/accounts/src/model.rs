@@ -1,0 +1,113 @@
+//! Rows and domain types of accounts.
+
+use chrono::{DateTime, Utc};
+use database::schema::{api_tokens, users};
+use diesel::prelude::*;
+
+/// A registered user, without credentials.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq, Eq)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct User {
+    /// Primary key.
+    pub id: i64,
+    /// Unique ignoring case.
+    pub username: String,
+    /// When the user registered.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a login needs: the user and their password hash.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct Login {
+    /// Primary key.
+    pub id: i64,
+    /// The stored spelling of the username.
+    pub username: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+}
+
+/// A new user row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    /// Validated username.
+    pub username: &'a str,
+    /// argon2id PHC string.
+    pub password_hash: &'a str,
+}
+
+/// An API token as listed; the secret is never stored.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq, Eq)]
+#[diesel(table_name = api_tokens, check_for_backend(diesel::pg::Pg))]
+pub struct Token {
+    /// Primary key.
+    pub id: i64,
+    /// The owner's label for the token.
+    pub name: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A new token row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct NewToken<'a> {
+    /// Owner.
+    pub user_id: i64,
+    /// Label.
+    pub name: &'a str,
+    /// SHA-256 of the secret.
+    pub token_hash: &'a [u8],
+    /// Expiry, if any.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The user a request is authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentUser {
+    /// User id.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+}
+
+/// Teams of a user as other domains report them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserTeams {
+    /// The user's personal team.
+    pub personal_team_id: Option<i64>,
+    /// Every team the user belongs to, by id.
+    pub team_ids: Vec<i64>,
+}
+
+/// Whether a username is 1 to 150 letters, digits and `@.+-_`.
+pub fn valid_username(username: &str) -> bool {
+    let count = username.chars().count();
+    (1..=150).contains(&count)
+        && username
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
+}
+
+/// Shortest and longest password, in bytes.
+pub const PASSWORD_BYTES: (usize, usize) = (8, 1024);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_seed_rules() {
+        assert!(valid_username("alice"));
+        assert!(valid_username("a.b+c-d_e@f"));
+        assert!(valid_username(&"x".repeat(150)));
+        assert!(!valid_username(&"x".repeat(151)));
+        assert!(!valid_username(""));
+        assert!(!valid_username("has space"));
+        assert!(!valid_username("semi;colon"));
+    }
+}

@@ -1,0 +1,55 @@
+//! Extractor settings for request bodies, paths and query strings, so that
+//! bad input gets the contract's status and the version's error body.
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::web;
+use kernel::{ApiError, ErrorKind};
+
+/// Largest request body accepted: 64 KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Whether a request `Content-Type` is one the API reads.
+pub fn is_json_media_type(essence: &str) -> bool {
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.eq_ignore_ascii_case(crate::VENDOR_MEDIA_TYPE)
+}
+
+/// `web::Json` settings: JSON or the vendor type (else 415), at most 64 KiB
+/// (else 413), well-formed (else 400).
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_BODY_BYTES)
+        .content_type_required(true)
+        .content_type(|mime| is_json_media_type(mime.essence_str()))
+        .error_handler(|error, _req| json_error(&error).into())
+}
+
+/// The API error for a body `web::Json` could not read.
+pub fn json_error(error: &JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::new(
+                ErrorKind::PayloadTooLarge,
+                format!("Request body is larger than {MAX_BODY_BYTES} bytes."),
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            ErrorKind::UnsupportedMediaType,
+            "Unsupported media type in request: send application/json.",
+        ),
+        JsonPayloadError::Deserialize(e) => ApiError::bad_request(format!("JSON parse error - {e}")),
+        other => ApiError::bad_request(format!("Could not read the request body: {other}")),
+    }
+}
+
+/// `web::Path` settings: a path that does not parse (`/api/teams/abc`) names no resource: 404.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_error: PathError, _req| ApiError::not_found().into())
+}
+
+/// `web::Query` settings: a query string that does not parse is a 400.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req| {
+        ApiError::bad_request(format!("Invalid query string: {error}")).into()
+    })
+}

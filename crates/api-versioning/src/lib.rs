@@ -1,0 +1,21 @@
+//! The API version mechanism of palette-api, independent of any domain.
+//!
+//! - [`negotiate`] reads `Accept` and picks 1.0 or 2.0 (or refuses with 406);
+//! - [`versioning`] is the middleware that negotiates for every `/api/` path,
+//!   makes paths trailing-slash-insensitive, adds `Vary: Accept` and the
+//!   versioned `Content-Type`, and renders every error in the negotiated
+//!   version's format (1.0: the seed's `{"detail"}` / `{"field": [...]}`;
+//!   2.0: RFC 9457 problem documents);
+//! - [`ApiVersion`] is the extractor handlers use to shape their responses;
+//! - [`body`] holds the JSON, path and query extractor settings (415, 413, 400);
+//! - [`RouteTable`] answers 405 or 404 for requests no route took.
+
+pub mod body;
+mod fallback;
+mod middleware;
+pub mod respond;
+mod version;
+
+pub use fallback::RouteTable;
+pub use middleware::versioning;
+pub use version::{negotiate, ApiVersion, SUPPORTED_VERSIONS, VENDOR_MEDIA_TYPE};

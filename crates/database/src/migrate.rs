@@ -1,0 +1,79 @@
+//! Embedded migrations, applied under an advisory lock so that several
+//! instances starting at once apply each migration exactly once.
+
+use anyhow::{anyhow, Context};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// Every migration of `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
+
+/// Key of the session advisory lock held while migrating ("palette" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x70_61_6c_65_74_74_65;
+
+/// Applies pending migrations; returns the versions applied by this call.
+pub async fn run_pending(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
+            .context("connecting to the database to migrate it")?;
+        SimpleConnection::batch_execute(&mut conn, &format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+            .context("taking the migration lock")?;
+        let result = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(|e| anyhow!("applying migrations: {e}"));
+        SimpleConnection::batch_execute(&mut conn, &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+            .context("releasing the migration lock")?;
+        result
+    })
+    .await
+    .context("the migration task panicked")?
+}
+
+/// Splits a database URL into the URL of the server's `postgres` database
+/// and the name of the database the URL names.
+pub fn split_database_url(database_url: &str) -> anyhow::Result<(String, String)> {
+    let (base, query) = match database_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (database_url, None),
+    };
+    let (server, name) = base
+        .rsplit_once('/')
+        .filter(|(server, name)| server.contains("://") && !server.ends_with('/') && !name.is_empty())
+        .ok_or_else(|| anyhow!("DATABASE_URL must name a database, as in postgres://host/name"))?;
+    let admin = match query {
+        Some(query) => format!("{server}/postgres?{query}"),
+        None => format!("{server}/postgres"),
+    };
+    Ok((admin, name.to_owned()))
+}
+
+/// Creates the database named by the URL when it does not exist yet and the
+/// role may create databases. Returns whether it was created.
+pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bool> {
+    if AsyncPgConnection::establish(database_url).await.is_ok() {
+        return Ok(false);
+    }
+    let (admin_url, name) = split_database_url(database_url)?;
+    let mut admin = AsyncPgConnection::establish(&admin_url)
+        .await
+        .with_context(|| format!("connecting to the server to create database {name}"))?;
+    let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
+    match admin.batch_execute(&statement).await {
+        Ok(()) => {
+            tracing::info!(database = %name, "created the database");
+            Ok(true)
+        }
+        // Another instance created it first.
+        Err(diesel::result::Error::DatabaseError(_, info))
+            if info.message().contains("already exists") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e).with_context(|| format!("creating database {name}")),
+    }
+}

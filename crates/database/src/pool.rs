@@ -1,0 +1,79 @@
+//! The pool of async PostgreSQL connections.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+
+/// A pool of PostgreSQL connections.
+pub type Pool = DeadPool<AsyncPgConnection>;
+/// A connection checked out of the pool; returns to it when dropped.
+pub type Conn = Object<AsyncPgConnection>;
+
+/// How the pool sizes itself and how long it waits.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_size: usize,
+    /// How long a request waits for a free connection before a 503.
+    pub wait_timeout: Duration,
+    /// How long opening a new connection may take.
+    pub create_timeout: Duration,
+    /// How long checking a returned connection may take.
+    pub recycle_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` on every connection.
+    pub statement_timeout: Duration,
+    /// PostgreSQL's `application_name`, visible in `pg_stat_activity`.
+    pub application_name: String,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 16,
+            wait_timeout: Duration::from_secs(5),
+            create_timeout: Duration::from_secs(5),
+            recycle_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+            application_name: "palette-api".to_owned(),
+        }
+    }
+}
+
+/// Builds the pool; connections are opened lazily, on first use.
+pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<Pool> {
+    let session_setup = format!(
+        "SET application_name = '{}'; SET statement_timeout = {}",
+        settings.application_name.replace('\'', "''"),
+        settings.statement_timeout.as_millis()
+    );
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(move |url| establish(url, session_setup.clone()));
+    let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
+    DeadPool::builder(manager)
+        .max_size(settings.max_size)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(settings.wait_timeout))
+        .create_timeout(Some(settings.create_timeout))
+        .recycle_timeout(Some(settings.recycle_timeout))
+        .build()
+        .context("building the database pool")
+}
+
+fn establish(
+    url: &str,
+    session_setup: String,
+) -> BoxFuture<'_, diesel::ConnectionResult<AsyncPgConnection>> {
+    async move {
+        let mut conn = AsyncPgConnection::establish(url).await?;
+        conn.batch_execute(&session_setup)
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+        Ok(conn)
+    }
+    .boxed()
+}

@@ -1,0 +1,387 @@
+//! The error type of the HTTP edge.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::{Map, Value};
+
+/// What went wrong, which decides the status in each API version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Invalid input: 400.
+    Validation,
+    /// A request that cannot be served as sent: 400.
+    BadRequest,
+    /// Missing or wrong credentials: 401.
+    Unauthorized,
+    /// Authenticated but not allowed: 403.
+    Forbidden,
+    /// No such resource, or one the caller may not see: 404.
+    NotFound,
+    /// The path exists but not with this method: 405.
+    MethodNotAllowed,
+    /// No acceptable representation: 406.
+    NotAcceptable,
+    /// A duplicate or a state conflict: 409 in 2.0, 400 in 1.0 (as the seed).
+    Conflict,
+    /// A stale `If-Match`: 412.
+    PreconditionFailed,
+    /// A body over the limit: 413.
+    PayloadTooLarge,
+    /// A body that is not JSON: 415.
+    UnsupportedMediaType,
+    /// Too many failed attempts: 429.
+    TooManyRequests,
+    /// A bug or an unexpected failure: 500, with no detail given out.
+    Internal,
+    /// The database is unreachable or saturated: 503.
+    ServiceUnavailable,
+}
+
+impl ErrorKind {
+    /// The status of this kind in API 2.0 (and of every kind but `Conflict` in 1.0).
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::Validation | Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The status of this kind in API 1.0, where the seed answered conflicts with 400.
+    pub fn status_v1(self) -> StatusCode {
+        match self {
+            Self::Conflict => StatusCode::BAD_REQUEST,
+            other => other.status(),
+        }
+    }
+}
+
+/// Validation messages by field; a list item's messages sit under its index.
+///
+/// Serialised as the 1.0 body: `{"name": ["..."], "colors": {"2": ["..."]}}`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldErrors(Map<String, Value>);
+
+impl FieldErrors {
+    /// No errors yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a message for a field.
+    pub fn add(&mut self, field: &str, message: impl Into<String>) -> &mut Self {
+        let entry = self
+            .0
+            .entry(field.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(messages) = entry {
+            messages.push(Value::String(message.into()));
+        }
+        self
+    }
+
+    /// Adds a message for the item at `index` of a list field.
+    pub fn add_item(&mut self, field: &str, index: usize, message: impl Into<String>) -> &mut Self {
+        let entry = self
+            .0
+            .entry(field.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        if let Value::Object(items) = entry {
+            let messages = items
+                .entry(index.to_string())
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(messages) = messages {
+                messages.push(Value::String(message.into()));
+            }
+        }
+        self
+    }
+
+    /// Whether no field has a message.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(())` when empty, else the validation error carrying these messages.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(self))
+        }
+    }
+
+    /// The 1.0 shape: nested objects for list items.
+    pub fn to_nested(&self) -> Value {
+        Value::Object(self.0.clone())
+    }
+
+    /// The 2.0 shape: one flat map of `field` or `field.index` to messages.
+    pub fn to_flat(&self) -> Value {
+        let mut flat = Map::new();
+        for (field, value) in &self.0 {
+            match value {
+                Value::Object(items) => {
+                    for (index, messages) in items {
+                        flat.insert(format!("{field}.{index}"), messages.clone());
+                    }
+                }
+                other => {
+                    flat.insert(field.clone(), other.clone());
+                }
+            }
+        }
+        Value::Object(flat)
+    }
+
+    /// The first message, to summarise the errors in one line.
+    pub fn first_message(&self) -> Option<String> {
+        fn first(value: &Value) -> Option<String> {
+            match value {
+                Value::String(s) => Some(s.clone()),
+                Value::Array(items) => items.iter().find_map(first),
+                Value::Object(map) => map.values().find_map(first),
+                _ => None,
+            }
+        }
+        self.0.iter().find_map(|(field, value)| first(value).map(|m| format!("{field}: {m}")))
+    }
+}
+
+/// An error answered to a client. Rendered by the `api-versioning` middleware
+/// in the negotiated version's format; see the crate docs.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// A message for the client; never contains secrets.
+    pub detail: String,
+    /// Per-field messages of a validation error.
+    pub fields: Option<FieldErrors>,
+    /// Seconds after which a retry makes sense (429, 503).
+    pub retry_after: Option<u64>,
+    /// Methods the path allows (405).
+    pub allow: Option<String>,
+    /// Extra members of the body, such as the supported versions of a 406.
+    pub extra: Map<String, Value>,
+}
+
+impl ApiError {
+    /// An error of `kind` with a message.
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+            fields: None,
+            retry_after: None,
+            allow: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// A validation error with messages by field.
+    pub fn validation(fields: FieldErrors) -> Self {
+        let detail = fields
+            .first_message()
+            .unwrap_or_else(|| "Invalid input.".to_owned());
+        Self {
+            fields: Some(fields),
+            ..Self::new(ErrorKind::Validation, detail)
+        }
+    }
+
+    /// A validation error on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.add(field, message);
+        Self::validation(fields)
+    }
+
+    /// 400 with a message.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, detail)
+    }
+
+    /// 401 as the seed's framework worded it.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            ErrorKind::Unauthorized,
+            "Authentication credentials were not provided or are invalid.",
+        )
+    }
+
+    /// 403 with a message.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, detail)
+    }
+
+    /// 404 as the seed's framework worded it.
+    pub fn not_found() -> Self {
+        Self::new(ErrorKind::NotFound, "Not found.")
+    }
+
+    /// 409 in 2.0, 400 in 1.0; with a field it carries the field's message too.
+    pub fn conflict(field: Option<&str>, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        let fields = field.map(|field| {
+            let mut fields = FieldErrors::new();
+            fields.add(field, detail.clone());
+            fields
+        });
+        Self {
+            fields,
+            ..Self::new(ErrorKind::Conflict, detail)
+        }
+    }
+
+    /// 412 for a stale `If-Match`.
+    pub fn precondition_failed() -> Self {
+        Self::new(
+            ErrorKind::PreconditionFailed,
+            "The resource has changed since it was read (If-Match does not match its ETag).",
+        )
+    }
+
+    /// 429 with `Retry-After`.
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(
+                ErrorKind::TooManyRequests,
+                format!("Too many failed attempts. Try again in {} seconds.", retry_after.max(1)),
+            )
+        }
+    }
+
+    /// 503 with `Retry-After`.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::new(ErrorKind::ServiceUnavailable, detail)
+        }
+    }
+
+    /// A logged 500; the client learns nothing of the cause.
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(ErrorKind::Internal, "A server error occurred.")
+    }
+
+    /// Adds a member to the body.
+    pub fn with_extra(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.to_owned(), value);
+        self
+    }
+
+    /// The 1.0 body: field messages, or `{"detail": ...}`.
+    pub fn v1_body(&self) -> Value {
+        match &self.fields {
+            Some(fields) if self.kind == ErrorKind::Validation || self.kind == ErrorKind::Conflict => {
+                fields.to_nested()
+            }
+            _ => {
+                let mut body = Map::new();
+                body.insert("detail".to_owned(), Value::String(self.detail.clone()));
+                body.extend(self.extra.clone());
+                Value::Object(body)
+            }
+        }
+    }
+
+    /// The 2.0 body: an RFC 9457 problem document.
+    pub fn v2_body(&self) -> Value {
+        let status = self.kind.status();
+        let mut body = Map::new();
+        body.insert("type".to_owned(), Value::String("about:blank".to_owned()));
+        body.insert(
+            "title".to_owned(),
+            Value::String(status.canonical_reason().unwrap_or("Error").to_owned()),
+        );
+        body.insert("status".to_owned(), Value::from(status.as_u16()));
+        body.insert("detail".to_owned(), Value::String(self.detail.clone()));
+        if let Some(fields) = &self.fields {
+            body.insert("errors".to_owned(), fields.to_flat());
+        }
+        body.extend(self.extra.clone());
+        Value::Object(body)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// The 1.0 rendering; the versioning middleware re-renders it for 2.0
+    /// from the copy kept in the response's extensions.
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.kind.status_v1());
+        if self.kind == ErrorKind::Unauthorized {
+            response.insert_header(("WWW-Authenticate", "Basic realm=\"api\""));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            response.insert_header(("Allow", allow.clone()));
+        }
+        let mut response = response.json(self.v1_body());
+        response.extensions_mut().insert(self.clone());
+        response
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => Self::not_found(),
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::conflict(None, "A resource with these values already exists.")
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Self::unavailable("A concurrent change got in the way; retry the request.")
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                Self::unavailable("The database connection was lost; retry the request.")
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        tracing::warn!(error = %error, "no database connection available");
+        Self::unavailable("The database is unavailable; retry shortly.")
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::internal(format!("{error:#}"))
+    }
+}

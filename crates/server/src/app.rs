@@ -1,0 +1,210 @@
+//! The `App` factory shared by `serve` and the tests, and the server around it.
+
+use std::net::TcpListener;
+use std::sync::{Arc, OnceLock};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use api_versioning::{body, versioning, RouteTable};
+use database::Pool;
+use secrecy::ExposeSecret;
+use tracing_actix_web::TracingLogger;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::ops;
+
+/// What every worker's `App` shares.
+#[derive(Clone)]
+pub struct AppState {
+    pool: web::Data<Pool>,
+    auth: web::Data<accounts::Auth>,
+    directory: web::Data<dyn accounts::TeamDirectory>,
+}
+
+impl AppState {
+    /// State for `settings` over `pool`.
+    pub fn new(settings: &Settings, pool: Pool) -> Self {
+        let auth = accounts::Auth::new(accounts::AuthSettings {
+            cache_ttl: settings.auth_cache_ttl,
+            cache_capacity: settings.auth_cache_capacity,
+            ..accounts::AuthSettings::default()
+        });
+        let directory: Arc<dyn accounts::TeamDirectory> = Arc::new(teams::Directory);
+        Self {
+            pool: web::Data::new(pool),
+            auth: web::Data::new(auth),
+            directory: web::Data::from(directory),
+        }
+    }
+
+    /// The database pool.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "palette-api",
+        description = "Teams keep and share colour palettes.\n\n\
+            Pick the API version with `Accept: application/vnd.photoroom+json; version=1.0` \
+            (the default, compatible with the original service) or `version=2.0`. \
+            Every path works with and without its trailing slash.",
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "accounts", description = "Users, passwords and API tokens"),
+        (name = "teams", description = "Teams, members and invitations"),
+        (name = "palettes", description = "Colour palettes"),
+        (name = "ops", description = "Liveness, readiness and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The OpenAPI document of every route, as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| routes(App::new().into_utoipa_app()).split_for_parts().1)
+        .clone()
+}
+
+fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(ApiDoc::openapi())
+        .service(
+            utoipa_actix_web::scope("/api")
+                .configure(accounts::configure)
+                .configure(teams::configure)
+                .configure(palettes::configure),
+        )
+        .configure(ops::configure)
+}
+
+/// The application: every route, the versioning middleware, request tracing,
+/// the API docs, and 405/404 for what no route takes.
+pub fn build_app(
+    state: &AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let doc = openapi();
+    let fallback = RouteTable::from_openapi(&doc).into_fallback();
+    // The docs come first: the `/api` scope would otherwise take their paths.
+    let app = App::new()
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+        .route("/api/docs", web::get().to(docs_redirect))
+        .into_utoipa_app()
+        .app_data(body::json_config())
+        .app_data(body::path_config())
+        .app_data(body::query_config())
+        .app_data(state.pool.clone())
+        .app_data(state.auth.clone())
+        .app_data(state.directory.clone());
+    routes(app)
+        .into_app()
+        .default_service(web::to(fallback))
+        .wrap(from_fn(versioning))
+        .wrap(TracingLogger::default())
+}
+
+/// `/api/docs` without its slash: Swagger UI loads its assets relative to `/api/docs/`.
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "/api/docs/"))
+        .finish()
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Prepares the database (unless disabled), opens the pool and binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let url = settings.database_url.expose_secret();
+        if settings.migrate_on_start {
+            migrate(url).await?;
+        }
+        let pool = database::pool::build_pool(url, &settings.pool_settings())?;
+        let state = AppState::new(settings, pool);
+        let listener = TcpListener::bind(settings.bind_addr)
+            .with_context(|| format!("binding {}", settings.bind_addr))?;
+        let address = listener.local_addr()?;
+        let factory_state = state.clone();
+        let mut server = HttpServer::new(move || build_app(&factory_state))
+            .shutdown_timeout(settings.shutdown_timeout.as_secs())
+            .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(%address, "listening on http://{address}");
+        Ok(Self {
+            port: address.port(),
+            server: server.run(),
+            state,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (the pool, for tests that look into the database).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM; in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server future, for callers that spawn it and stop it through its handle.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+/// Creates the database when missing, then applies pending migrations under an advisory lock.
+pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
+    if let Err(error) = database::migrate::create_database_if_missing(database_url).await {
+        tracing::warn!(error = format!("{error:#}"), "could not create the database; trying to migrate it as it is");
+    }
+    let applied = database::migrate::run_pending(database_url).await?;
+    if applied.is_empty() {
+        tracing::info!("database schema is up to date");
+    } else {
+        tracing::info!(?applied, "applied migrations");
+    }
+    Ok(())
+}

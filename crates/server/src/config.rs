@@ -1,0 +1,133 @@
+//! Settings, read from the command line or the environment.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+/// Where the server looks for PostgreSQL when `DATABASE_URL` is not set.
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@localhost:5432/palettes";
+
+/// palette-api: teams keep and share colour palettes over a versioned REST API.
+#[derive(Debug, Parser)]
+#[command(name = "palette-api", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// The subcommands.
+#[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
+pub enum Command {
+    /// Create the database if needed, apply pending migrations, then serve the API (default).
+    Serve,
+    /// Create the database if needed, apply pending migrations, then exit.
+    Migrate,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value))
+}
+
+fn parse_millis(value: &str) -> Result<Duration, String> {
+    value
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("`{value}` is not a whole number of milliseconds"))
+}
+
+fn parse_secs(value: &str) -> Result<Duration, String> {
+    value
+        .parse::<u64>()
+        .map(Duration::from_secs)
+        .map_err(|_| format!("`{value}` is not a whole number of seconds"))
+}
+
+/// Every setting, each with an environment variable and a local default.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// PostgreSQL URL. The database is created on start when missing and the role may create it.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = parse_secret, hide_env_values = true, hide_default_value = true, global = true)]
+    pub database_url: SecretString,
+
+    /// Address to listen on; port 0 picks a free port (the log says which).
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000", global = true)]
+    pub bind_addr: SocketAddr,
+
+    /// HTTP worker threads; defaults to the number of cores.
+    #[arg(long, env = "WORKERS", global = true)]
+    pub workers: Option<usize>,
+
+    /// Apply pending migrations when `serve` starts.
+    #[arg(long, env = "MIGRATE_ON_START", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub migrate_on_start: bool,
+
+    /// Most database connections open at once.
+    #[arg(long, env = "DB_POOL_MAX_SIZE", default_value_t = 16, global = true)]
+    pub db_pool_max_size: usize,
+
+    /// Milliseconds a request waits for a free connection before a 503.
+    #[arg(long, env = "DB_POOL_WAIT_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis, global = true)]
+    pub db_pool_wait_timeout: Duration,
+
+    /// Milliseconds opening or checking a connection may take.
+    #[arg(long, env = "DB_CONNECT_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis, global = true)]
+    pub db_connect_timeout: Duration,
+
+    /// PostgreSQL `statement_timeout` in milliseconds.
+    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value = "15000", value_parser = parse_millis, global = true)]
+    pub db_statement_timeout: Duration,
+
+    /// Seconds a successful Basic verification stays cached; 0 disables the cache.
+    #[arg(long, env = "AUTH_CACHE_TTL_SECS", default_value = "60", value_parser = parse_secs, global = true)]
+    pub auth_cache_ttl: Duration,
+
+    /// Most cached Basic verifications.
+    #[arg(long, env = "AUTH_CACHE_CAPACITY", default_value_t = 10_000, global = true)]
+    pub auth_cache_capacity: u64,
+
+    /// Seconds in-flight requests get to finish on SIGINT or SIGTERM.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs, global = true)]
+    pub shutdown_timeout: Duration,
+
+    /// Log filter, in `tracing` EnvFilter syntax (`info`, `palette_api=debug,info`).
+    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    pub log_level: String,
+
+    /// Log format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// The defaults, as if no flag and no variable were given.
+    pub fn defaults() -> Self {
+        Cli::parse_from(["palette-api"]).settings
+    }
+
+    /// The pool settings these settings describe.
+    pub fn pool_settings(&self) -> database::PoolSettings {
+        database::PoolSettings {
+            max_size: self.db_pool_max_size,
+            wait_timeout: self.db_pool_wait_timeout,
+            create_timeout: self.db_connect_timeout,
+            recycle_timeout: self.db_connect_timeout,
+            statement_timeout: self.db_statement_timeout,
+            application_name: "palette-api".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The palette-api server: configuration, telemetry and the wiring of the
+//! domain crates into one actix-web `App`. No handler or query lives here
+//! beyond the ops endpoints.
+
+pub mod app;
+pub mod config;
+mod ops;
+pub mod telemetry;
+
+pub use app::{build_app, openapi, AppState, Application};
+pub use config::{Cli, Command, Settings, DEFAULT_DATABASE_URL};

@@ -1,0 +1,235 @@
+//! The app under test and an HTTP client for it.
+
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::http::header::HeaderMap;
+use actix_web::http::Method;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use database::Pool;
+use serde_json::{json, Value};
+use server::{Application, Settings};
+
+use crate::db::{create_database, TestDatabase};
+
+/// `Accept` of API 1.0.
+pub const V1: &str = "application/vnd.photoroom+json; version=1.0";
+/// `Accept` of API 2.0.
+pub const V2: &str = "application/vnd.photoroom+json; version=2.0";
+
+/// A password every [`TestApp::user`] gets.
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A running server on its own database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// A pool on the test's database, to look at what requests changed.
+    pub pool: Pool,
+    client: awc::Client,
+    handle: ServerHandle,
+    // Dropped last: the server must stop before its database goes.
+    _database: TestDatabase,
+}
+
+/// A registered user and their credentials.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    /// User id.
+    pub id: i64,
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// Id of their personal team.
+    pub personal_team_id: i64,
+}
+
+/// Starts the app on a fresh database with the default settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app on a fresh database, after `configure` adjusts the settings.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = create_database().await;
+    let mut settings = Settings::defaults();
+    settings.database_url = database.url.clone().into();
+    settings.bind_addr = ([127, 0, 0, 1], 0).into();
+    settings.workers = Some(1);
+    settings.db_pool_max_size = 8;
+    configure(&mut settings);
+    let application = Application::build(&settings)
+        .await
+        .unwrap_or_else(|error| panic!("starting the app: {error:#}"));
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let pool = application.state().pool().clone();
+    let server = application.into_server();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+    TestApp {
+        address,
+        pool,
+        client,
+        handle,
+        _database: database,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command now; the workers finish on their own.
+        drop(self.handle.stop(false));
+    }
+}
+
+impl TestApp {
+    /// A request to `path` (absolute, starting with `/`).
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        RequestBuilder {
+            inner: self.client.request(method, format!("{}{}", self.address, path)),
+            body: None,
+        }
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path)
+    }
+
+    /// `POST path`.
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.request(Method::POST, path)
+    }
+
+    /// `PUT path`.
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        self.request(Method::PUT, path)
+    }
+
+    /// `PATCH path`.
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        self.request(Method::PATCH, path)
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        self.request(Method::DELETE, path)
+    }
+
+    /// Registers `username` (through the API, in 2.0) and returns their credentials.
+    pub async fn user(&self, username: &str) -> TestUser {
+        let response = self
+            .post("/api/users/")
+            .v2()
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await;
+        assert_eq!(response.status, 201, "registering {username}: {}", response.text);
+        TestUser {
+            id: response.json["id"].as_i64().unwrap_or_default(),
+            username: username.to_owned(),
+            password: PASSWORD.to_owned(),
+            personal_team_id: response.json["personal_team_id"].as_i64().unwrap_or_default(),
+        }
+    }
+}
+
+/// A request being built.
+pub struct RequestBuilder {
+    inner: awc::ClientRequest,
+    body: Option<(String, Vec<u8>)>,
+}
+
+impl RequestBuilder {
+    /// Sets a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.inner = self.inner.insert_header((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets `Accept`.
+    pub fn accept(self, value: &str) -> Self {
+        self.header("Accept", value)
+    }
+
+    /// Asks for API 2.0.
+    pub fn v2(self) -> Self {
+        self.accept(V2)
+    }
+
+    /// HTTP Basic credentials.
+    pub fn basic(self, username: &str, password: &str) -> Self {
+        let encoded = STANDARD.encode(format!("{username}:{password}"));
+        self.header("Authorization", &format!("Basic {encoded}"))
+    }
+
+    /// Authenticates as `user` with Basic.
+    pub fn auth(self, user: &TestUser) -> Self {
+        self.basic(&user.username, &user.password)
+    }
+
+    /// A Bearer token.
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("Authorization", &format!("Bearer {token}"))
+    }
+
+    /// A JSON body.
+    pub fn json(self, body: &Value) -> Self {
+        self.body("application/json", body.to_string().into_bytes())
+    }
+
+    /// A raw body with a content type.
+    pub fn body(mut self, content_type: &str, bytes: Vec<u8>) -> Self {
+        self.body = Some((content_type.to_owned(), bytes));
+        self
+    }
+
+    /// Sends the request and reads the whole response.
+    pub async fn send(self) -> Response {
+        let sent = match self.body {
+            Some((content_type, bytes)) => {
+                self.inner
+                    .insert_header(("Content-Type", content_type))
+                    .send_body(bytes)
+                    .await
+            }
+            None => self.inner.send().await,
+        };
+        let mut response = sent.unwrap_or_else(|error| panic!("request failed: {error}"));
+        let bytes = response
+            .body()
+            .limit(16 * 1024 * 1024)
+            .await
+            .unwrap_or_else(|error| panic!("reading the response: {error}"));
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        Response {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            text,
+        }
+    }
+}
+
+/// A response read in full.
+#[derive(Debug)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// The body as text.
+    pub text: String,
+    /// The body as JSON (`Null` when it is not JSON).
+    pub json: Value,
+}
+
+impl Response {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
