@@ -137,18 +137,25 @@ impl Auth {
 
     fn client_address(&self, req: &HttpRequest) -> Option<IpAddr> {
         if self.trust_forwarded_for {
-            if let Some(ip) = req
-                .connection_info()
-                .realip_remote_addr()
-                .and_then(|addr| addr.parse::<std::net::SocketAddr>().map(|s| s.ip()).ok().or_else(|| addr.parse().ok()))
-            {
+            if let Some(ip) = req.connection_info().realip_remote_addr().and_then(|addr| {
+                addr.parse::<std::net::SocketAddr>()
+                    .map(|s| s.ip())
+                    .ok()
+                    .or_else(|| addr.parse().ok())
+            }) {
                 return Some(ip);
             }
         }
         req.peer_addr().map(|addr| addr.ip())
     }
 
-    async fn basic(&self, req: &HttpRequest, pool: &Pool, username: &str, password: &str) -> Result<CurrentUser, ApiError> {
+    async fn basic(
+        &self,
+        req: &HttpRequest,
+        pool: &Pool,
+        username: &str,
+        password: &str,
+    ) -> Result<CurrentUser, ApiError> {
         let key = self.credentials_key(username, password);
         if let Some(user) = self.basic_cache.as_ref().and_then(|cache| cache.get(&key)) {
             return Ok(user);
@@ -266,7 +273,8 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let (Some(auth), Some(pool)) = (req.app_data::<web::Data<Auth>>(), req.app_data::<web::Data<Pool>>()) else {
+            let (Some(auth), Some(pool)) = (req.app_data::<web::Data<Auth>>(), req.app_data::<web::Data<Pool>>())
+            else {
                 return Err(ApiError::internal("authentication state is not registered"));
             };
             auth.authenticate(&req, pool).await

@@ -19,7 +19,8 @@ pub trait TeamDirectory: Send + Sync + 'static {
     ) -> BoxFuture<'a, QueryResult<()>>;
 
     /// The teams a user belongs to.
-    fn user_teams<'a>(&'a self, conn: &'a mut AsyncPgConnection, user_id: i64) -> BoxFuture<'a, QueryResult<UserTeams>>;
+    fn user_teams<'a>(&'a self, conn: &'a mut AsyncPgConnection, user_id: i64)
+        -> BoxFuture<'a, QueryResult<UserTeams>>;
 
     /// In the account-deletion transaction, before the user row goes: refuse
     /// (with the error to answer) while the user is the last owner of a team

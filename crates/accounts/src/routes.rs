@@ -238,7 +238,11 @@ async fn delete_me(
     )
 )]
 #[post("/tokens")]
-async fn create_token(user: CurrentUser, pool: web::Data<Pool>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+async fn create_token(
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
     let map = input::object(&body)?;
     let mut errors = FieldErrors::new();
     let name = input::string(map, "name", true, 100, &mut errors).flatten();

@@ -17,7 +17,10 @@ diesel::define_sql_function! {
 /// Inserts a user; a taken username (ignoring case) is a unique violation.
 pub async fn create_user(conn: &mut AsyncPgConnection, username: &str, password_hash: &str) -> QueryResult<User> {
     diesel::insert_into(users::table)
-        .values(NewUser { username, password_hash })
+        .values(NewUser {
+            username,
+            password_hash,
+        })
         .returning(User::as_returning())
         .get_result(conn)
         .await
@@ -60,7 +63,10 @@ pub async fn get_users(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult
 /// Replaces a password hash and revokes every token of the user.
 pub async fn change_password(conn: &mut AsyncPgConnection, user_id: i64, password_hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
-        .set((users::password_hash.eq(password_hash), users::updated_at.eq(diesel::dsl::now)))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)
         .await?;
     diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id)))

@@ -148,7 +148,9 @@ mod tests {
             t.record_failure(Some(address), "Alice");
         }
         assert!(t.check(Some(VICTIM), "alice").is_ok());
-        assert!(t.check(Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, 3))), "alice").is_err());
+        assert!(t
+            .check(Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, 3))), "alice")
+            .is_err());
     }
 
     #[test]

@@ -10,8 +10,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Whether a request `Content-Type` is one the API reads.
 pub fn is_json_media_type(essence: &str) -> bool {
-    essence.eq_ignore_ascii_case("application/json")
-        || essence.eq_ignore_ascii_case(crate::VENDOR_MEDIA_TYPE)
+    essence.eq_ignore_ascii_case("application/json") || essence.eq_ignore_ascii_case(crate::VENDOR_MEDIA_TYPE)
 }
 
 /// `web::Json` settings: JSON or the vendor type (else 415), at most 64 KiB
@@ -27,12 +26,10 @@ pub fn json_config() -> web::JsonConfig {
 /// The API error for a body `web::Json` could not read.
 pub fn json_error(error: &JsonPayloadError) -> ApiError {
     match error {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::new(
-                ErrorKind::PayloadTooLarge,
-                format!("Request body is larger than {MAX_BODY_BYTES} bytes."),
-            )
-        }
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::new(
+            ErrorKind::PayloadTooLarge,
+            format!("Request body is larger than {MAX_BODY_BYTES} bytes."),
+        ),
         JsonPayloadError::ContentType => ApiError::new(
             ErrorKind::UnsupportedMediaType,
             "Unsupported media type in request: send application/json.",

@@ -66,10 +66,9 @@ pub async fn versioning(
             Err(error) => {
                 let response = render_error(&error, None, &HttpResponse::new(StatusCode::OK));
                 let mut response = req.into_response(response);
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 add_vary(&mut response);
                 return Ok(response);
             }
@@ -108,10 +107,9 @@ fn finish(response: &mut ServiceResponse<BoxBody>, version: ApiVersion, api: boo
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
         if is_json {
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(version.content_type()),
-            );
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(version.content_type()));
         }
     }
     if api {
@@ -123,8 +121,14 @@ fn finish(response: &mut ServiceResponse<BoxBody>, version: ApiVersion, api: boo
 fn error_for_status(status: StatusCode) -> ApiError {
     let (kind, detail) = match status.as_u16() {
         400 => (ErrorKind::BadRequest, "Bad request."),
-        401 => (ErrorKind::Unauthorized, "Authentication credentials were not provided or are invalid."),
-        403 => (ErrorKind::Forbidden, "You do not have permission to perform this action."),
+        401 => (
+            ErrorKind::Unauthorized,
+            "Authentication credentials were not provided or are invalid.",
+        ),
+        403 => (
+            ErrorKind::Forbidden,
+            "You do not have permission to perform this action.",
+        ),
         404 => (ErrorKind::NotFound, "Not found."),
         405 => (ErrorKind::MethodNotAllowed, "Method not allowed."),
         406 => (ErrorKind::NotAcceptable, "Could not satisfy the request Accept header."),

@@ -50,7 +50,8 @@ pub fn if_match_allows(req: &HttpRequest, etag: &str) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
-    value.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag)
-    })
+    value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag))
 }

@@ -112,8 +112,9 @@ pub fn negotiate(accept: Option<&HeaderValue>) -> Result<ApiVersion, ApiError> {
         let chosen = match media_type.as_str() {
             VENDOR_MEDIA_TYPE => match version {
                 None => ApiVersion::V1,
-                Some(v) => ApiVersion::parse(&v)
-                    .ok_or_else(|| not_acceptable("Invalid version in \"Accept\" header."))?,
+                Some(v) => {
+                    ApiVersion::parse(&v).ok_or_else(|| not_acceptable("Invalid version in \"Accept\" header."))?
+                }
             },
             "application/json" | "application/*" | "*/*" => ApiVersion::V1,
             _ => continue,
@@ -137,7 +138,14 @@ mod tests {
     #[test]
     fn defaults_to_1_0() {
         assert_eq!(negotiate(None).ok(), Some(ApiVersion::V1));
-        for accept in ["", "*/*", "application/json", "application/*", VENDOR_MEDIA_TYPE, "text/html, */*;q=0.8"] {
+        for accept in [
+            "",
+            "*/*",
+            "application/json",
+            "application/*",
+            VENDOR_MEDIA_TYPE,
+            "text/html, */*;q=0.8",
+        ] {
             assert_eq!(pick(accept), Ok(ApiVersion::V1), "{accept}");
         }
     }
@@ -154,7 +162,10 @@ mod tests {
 
     #[test]
     fn unknown_version_or_no_json_is_406() {
-        assert_eq!(pick("application/vnd.photoroom+json; version=3.0"), Err(ErrorKind::NotAcceptable));
+        assert_eq!(
+            pick("application/vnd.photoroom+json; version=3.0"),
+            Err(ErrorKind::NotAcceptable)
+        );
         assert_eq!(pick("text/csv"), Err(ErrorKind::NotAcceptable));
         assert_eq!(pick("application/json;q=0"), Err(ErrorKind::NotAcceptable));
     }

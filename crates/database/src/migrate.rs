@@ -69,11 +69,7 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bo
             Ok(true)
         }
         // Another instance created it first.
-        Err(diesel::result::Error::DatabaseError(_, info))
-            if info.message().contains("already exists") =>
-        {
-            Ok(false)
-        }
+        Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => Ok(false),
         Err(e) => Err(e).with_context(|| format!("creating database {name}")),
     }
 }

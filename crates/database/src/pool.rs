@@ -64,10 +64,7 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
         .context("building the database pool")
 }
 
-fn establish(
-    url: &str,
-    session_setup: String,
-) -> BoxFuture<'_, diesel::ConnectionResult<AsyncPgConnection>> {
+fn establish(url: &str, session_setup: String) -> BoxFuture<'_, diesel::ConnectionResult<AsyncPgConnection>> {
     async move {
         let mut conn = AsyncPgConnection::establish(url).await?;
         conn.batch_execute(&session_setup)

@@ -77,11 +77,4 @@ diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(invitations -> teams (team_id));
 diesel::joinable!(palettes -> teams (team_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    api_tokens,
-    invitations,
-    palettes,
-    team_members,
-    teams,
-    users,
-);
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, invitations, palettes, team_members, teams, users,);

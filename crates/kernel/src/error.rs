@@ -160,7 +160,9 @@ impl FieldErrors {
                 _ => None,
             }
         }
-        self.0.iter().find_map(|(field, value)| first(value).map(|m| format!("{field}: {m}")))
+        self.0
+            .iter()
+            .find_map(|(field, value)| first(value).map(|m| format!("{field}: {m}")))
     }
 }
 
@@ -197,9 +199,7 @@ impl ApiError {
 
     /// A validation error with messages by field.
     pub fn validation(fields: FieldErrors) -> Self {
-        let detail = fields
-            .first_message()
-            .unwrap_or_else(|| "Invalid input.".to_owned());
+        let detail = fields.first_message().unwrap_or_else(|| "Invalid input.".to_owned());
         Self {
             fields: Some(fields),
             ..Self::new(ErrorKind::Validation, detail)

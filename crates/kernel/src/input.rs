@@ -60,7 +60,10 @@ pub fn string(
                 errors.add(field, "This field may not be blank.");
                 None
             } else if trimmed.chars().count() > max_chars {
-                errors.add(field, format!("Ensure this field has no more than {max_chars} characters."));
+                errors.add(
+                    field,
+                    format!("Ensure this field has no more than {max_chars} characters."),
+                );
                 None
             } else {
                 Some(Some(trimmed.to_owned()))
@@ -99,7 +102,9 @@ pub fn id(map: &Map<String, Value>, field: &str, required: bool, errors: &mut Fi
 /// A positive id from a number or a numeric string.
 pub fn parse_id(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     }
@@ -163,7 +168,10 @@ mod tests {
         let body = json!({"name": "  Blues  ", "blank": "   ", "long": "x".repeat(6), "num": 3});
         let map = object(&body).expect("object");
         let mut errors = FieldErrors::new();
-        assert_eq!(string(map, "name", true, 5, &mut errors), Some(Some("Blues".to_owned())));
+        assert_eq!(
+            string(map, "name", true, 5, &mut errors),
+            Some(Some("Blues".to_owned()))
+        );
         assert_eq!(string(map, "blank", true, 5, &mut errors), None);
         assert_eq!(string(map, "long", true, 5, &mut errors), None);
         assert_eq!(string(map, "num", true, 5, &mut errors), None);

@@ -156,8 +156,8 @@ impl Application {
         }
         let pool = database::pool::build_pool(url, &settings.pool_settings())?;
         let state = AppState::new(settings, pool);
-        let listener = TcpListener::bind(settings.bind_addr)
-            .with_context(|| format!("binding {}", settings.bind_addr))?;
+        let listener =
+            TcpListener::bind(settings.bind_addr).with_context(|| format!("binding {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
         let factory_state = state.clone();
         let mut server = HttpServer::new(move || build_app(&factory_state))
@@ -198,7 +198,10 @@ impl Application {
 /// Creates the database when missing, then applies pending migrations under an advisory lock.
 pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     if let Err(error) = database::migrate::create_database_if_missing(database_url).await {
-        tracing::warn!(error = format!("{error:#}"), "could not create the database; trying to migrate it as it is");
+        tracing::warn!(
+            error = format!("{error:#}"),
+            "could not create the database; trying to migrate it as it is"
+        );
     }
     let applied = database::migrate::run_pending(database_url).await?;
     if applied.is_empty() {

@@ -56,13 +56,23 @@ async fn metrics(pool: web::Data<Pool>) -> HttpResponse {
     let mut gauge = |name: &str, help: &str, value: usize| {
         body.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
     };
-    gauge("palette_api_db_pool_max_size", "Most connections the pool opens.", status.max_size);
+    gauge(
+        "palette_api_db_pool_max_size",
+        "Most connections the pool opens.",
+        status.max_size,
+    );
     gauge("palette_api_db_pool_size", "Connections open now.", status.size);
-    gauge("palette_api_db_pool_available", "Idle connections ready for use.", status.available);
-    gauge("palette_api_db_pool_waiting", "Requests waiting for a connection.", status.waiting);
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(body)
+    gauge(
+        "palette_api_db_pool_available",
+        "Idle connections ready for use.",
+        status.available,
+    );
+    gauge(
+        "palette_api_db_pool_waiting",
+        "Requests waiting for a connection.",
+        status.waiting,
+    );
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }
 
 /// Registers the ops endpoints.

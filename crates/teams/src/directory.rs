@@ -25,7 +25,11 @@ impl TeamDirectory for Directory {
         async move { service::create_personal_team(conn, user_id, username).await.map(drop) }.boxed()
     }
 
-    fn user_teams<'a>(&'a self, conn: &'a mut AsyncPgConnection, user_id: i64) -> BoxFuture<'a, QueryResult<UserTeams>> {
+    fn user_teams<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        user_id: i64,
+    ) -> BoxFuture<'a, QueryResult<UserTeams>> {
         async move {
             Ok(UserTeams {
                 personal_team_id: service::personal_team_id(conn, user_id).await?,
@@ -35,7 +39,11 @@ impl TeamDirectory for Directory {
         .boxed()
     }
 
-    fn user_deleting<'a>(&'a self, conn: &'a mut AsyncPgConnection, user_id: i64) -> BoxFuture<'a, Result<(), ApiError>> {
+    fn user_deleting<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        user_id: i64,
+    ) -> BoxFuture<'a, Result<(), ApiError>> {
         async move {
             // Teams the user owns alone while others are members.
             let owned: Vec<i64> = team_members::table
@@ -49,7 +57,9 @@ impl TeamDirectory for Directory {
             let personal = service::personal_team_id(conn, user_id).await?;
             for team_id in owned.into_iter().filter(|id| Some(*id) != personal) {
                 let members = service::members_of(conn, &[team_id]).await?;
-                let other_owner = members.iter().any(|m| m.user_id != user_id && m.role == crate::model::Role::Owner);
+                let other_owner = members
+                    .iter()
+                    .any(|m| m.user_id != user_id && m.role == crate::model::Role::Owner);
                 let others = members.iter().any(|m| m.user_id != user_id);
                 if others && !other_owner {
                     return Err(ApiError::conflict(

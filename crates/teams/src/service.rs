@@ -16,8 +16,10 @@ use crate::model::{Member, NewMember, NewTeam, Role, Team, TeamWithMembers};
 /// filter on (`team_id.eq_any(member_team_ids(user_id))`) in a single statement.
 pub fn member_team_ids(
     user_id: i64,
-) -> diesel::dsl::Select<diesel::dsl::Filter<team_members::table, diesel::dsl::Eq<team_members::user_id, i64>>, team_members::team_id>
-{
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<team_members::table, diesel::dsl::Eq<team_members::user_id, i64>>,
+    team_members::team_id,
+> {
     team_members::table
         .filter(team_members::user_id.eq(user_id))
         .select(team_members::team_id)
@@ -62,10 +64,7 @@ pub async fn personal_team_id(conn: &mut AsyncPgConnection, user_id: i64) -> Que
 
 /// The ids of the teams a user belongs to, ascending.
 pub async fn team_ids_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<i64>> {
-    member_team_ids(user_id)
-        .order(team_members::team_id)
-        .load(conn)
-        .await
+    member_team_ids(user_id).order(team_members::team_id).load(conn).await
 }
 
 /// The role of a user in a team, or `None` when not a member (or no such team).
@@ -113,6 +112,35 @@ pub async fn members_of(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> Query
             role: Role::parse(&role).unwrap_or(Role::Member),
         })
         .collect())
+}
+
+/// Teams by id with their members, ascending by team then user id, in one query.
+pub async fn teams_with_members(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> QueryResult<Vec<TeamWithMembers>> {
+    let rows: Vec<(Team, i64, String, String)> = team_members::table
+        .inner_join(teams::table)
+        .inner_join(users::table)
+        .filter(team_members::team_id.eq_any(team_ids))
+        .select((Team::as_select(), users::id, users::username, team_members::role))
+        .order((team_members::team_id, users::id))
+        .load(conn)
+        .await?;
+    let mut out: Vec<TeamWithMembers> = Vec::new();
+    for (team, user_id, username, role) in rows {
+        let member = Member {
+            team_id: team.id,
+            user_id,
+            username,
+            role: Role::parse(&role).unwrap_or(Role::Member),
+        };
+        match out.last_mut() {
+            Some(last) if last.team.id == team.id => last.members.push(member),
+            _ => out.push(TeamWithMembers {
+                team,
+                members: vec![member],
+            }),
+        }
+    }
+    Ok(out)
 }
 
 /// Teams with their members, in the order of `teams`: two queries in all.

@@ -112,14 +112,18 @@ async fn prepare_template() -> anyhow::Result<String> {
         if exists.is_empty() {
             let building = format!("{template}_new");
             admin
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {0} WITH (FORCE); CREATE DATABASE {0}",
-                    quoted(&building)
-                ))
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quoted(&building)))
+                .await?;
+            admin
+                .batch_execute(&format!("CREATE DATABASE {}", quoted(&building)))
                 .await?;
             database::migrate::run_pending(&url_for(&building)?).await?;
             admin
-                .batch_execute(&format!("ALTER DATABASE {} RENAME TO {}", quoted(&building), quoted(&template)))
+                .batch_execute(&format!(
+                    "ALTER DATABASE {} RENAME TO {}",
+                    quoted(&building),
+                    quoted(&template)
+                ))
                 .await?;
         }
         anyhow::Ok(())
@@ -155,11 +159,19 @@ pub struct TestDatabase {
 pub async fn create_database() -> TestDatabase {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let template = template();
-    let name = format!("{PREFIX}{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let name = format!(
+        "{PREFIX}{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
     let result = async {
         let mut admin = admin_connection().await?;
         admin
-            .batch_execute(&format!("CREATE DATABASE {} TEMPLATE {}", quoted(&name), quoted(template)))
+            .batch_execute(&format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                quoted(&name),
+                quoted(template)
+            ))
             .await?;
         url_for(&name)
     }
