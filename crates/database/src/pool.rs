@@ -1,11 +1,13 @@
 //! The pool of async PostgreSQL connections.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel::connection::InstrumentationEvent;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 
@@ -64,9 +66,24 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
         .context("building the database pool")
 }
 
+/// Statements sent to PostgreSQL by pooled connections since the process started.
+static STATEMENTS: AtomicU64 = AtomicU64::new(0);
+
+/// How many statements pooled connections have sent, for `/metrics` and benchmarks.
+pub fn statements_executed() -> u64 {
+    STATEMENTS.load(Ordering::Relaxed)
+}
+
+fn count_statements(event: InstrumentationEvent<'_>) {
+    if let InstrumentationEvent::StartQuery { .. } = event {
+        STATEMENTS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 fn establish(url: &str, session_setup: String) -> BoxFuture<'_, diesel::ConnectionResult<AsyncPgConnection>> {
     async move {
         let mut conn = AsyncPgConnection::establish(url).await?;
+        conn.set_instrumentation(count_statements);
         conn.batch_execute(&session_setup)
             .await
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;

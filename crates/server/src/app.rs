@@ -34,6 +34,7 @@ impl AppState {
         let auth = accounts::Auth::new(accounts::AuthSettings {
             cache_ttl: settings.auth_cache_ttl,
             cache_capacity: settings.auth_cache_capacity,
+            trust_forwarded_for: settings.trust_forwarded_for,
             ..accounts::AuthSettings::default()
         });
         let directory: Arc<dyn accounts::TeamDirectory> = Arc::new(teams::Directory);

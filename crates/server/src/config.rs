@@ -100,6 +100,11 @@ pub struct Settings {
     #[arg(long, env = "AUTH_CACHE_CAPACITY", default_value_t = 10_000, global = true)]
     pub auth_cache_capacity: u64,
 
+    /// Take the client address for login throttling from `X-Forwarded-For`/`Forwarded`.
+    /// Enable only behind a proxy that sets these headers itself.
+    #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub trust_forwarded_for: bool,
+
     /// Seconds in-flight requests get to finish on SIGINT or SIGTERM.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs, global = true)]
     pub shutdown_timeout: Duration,

@@ -1,0 +1,210 @@
+//! Registering, reading, changing and deleting my account, over HTTP.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use test_support::{spawn_app, TestApp};
+
+async fn count_users(app: &TestApp, name: &str) -> i64 {
+    use database::schema::users;
+    let mut conn = app.pool.get().await.expect("connection");
+    users::table
+        .filter(users::username.eq(name))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count")
+}
+
+#[actix_web::test]
+async fn registering_returns_the_user_with_their_personal_team_in_1_0() {
+    let app = spawn_app().await;
+    let response = app
+        .post("/api/users/")
+        .json(&json!({"username": "ada", "password": "analytical"}))
+        .send()
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    let body = response.json.as_object().expect("object");
+    assert_eq!(body.keys().collect::<Vec<_>>(), ["id", "username", "group_ids"]);
+    assert_eq!(body["username"], "ada");
+    assert_eq!(body["group_ids"].as_array().map(Vec::len), Some(1));
+    assert!(!response.text.contains("analytical"), "the password is write-only");
+}
+
+#[actix_web::test]
+async fn registering_in_2_0_returns_exactly_the_2_0_keys() {
+    let app = spawn_app().await;
+    let response = app
+        .post("/api/users")
+        .v2()
+        .json(&json!({"username": "ada", "password": "analytical"}))
+        .send()
+        .await;
+    assert_eq!(response.status, 201);
+    let keys: Vec<&String> = response.json.as_object().expect("object").keys().collect();
+    assert_eq!(keys, ["id", "username", "personal_team_id", "created_at"]);
+    assert!(response.json["personal_team_id"].is_i64());
+}
+
+#[actix_web::test]
+async fn invalid_usernames_are_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let long = "x".repeat(151);
+    for username in ["with space", long.as_str(), "", "semi;colon", "tab\there"] {
+        let response = app
+            .post("/api/users/")
+            .json(&json!({"username": username, "password": "long enough"}))
+            .send()
+            .await;
+        assert_eq!(response.status, 400, "{username:?}: {}", response.text);
+        assert!(response.json["username"][0].is_string(), "{username:?}: {}", response.text);
+        assert_eq!(count_users(&app, username).await, 0);
+    }
+    let ok = app
+        .post("/api/users/")
+        .json(&json!({"username": "x".repeat(150), "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(ok.status, 201, "150 characters are allowed");
+}
+
+#[actix_web::test]
+async fn a_taken_username_in_other_case_is_refused() {
+    let app = spawn_app().await;
+    app.user("Ada").await;
+    let v1 = app
+        .post("/api/users/")
+        .json(&json!({"username": "ADA", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(v1.status, 400);
+    assert_eq!(v1.json, json!({"username": ["A user with that username already exists."]}));
+    let v2 = app
+        .post("/api/users/")
+        .v2()
+        .json(&json!({"username": "ada", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(v2.status, 409);
+    assert_eq!(v2.json["errors"]["username"][0], "A user with that username already exists.");
+}
+
+#[actix_web::test]
+async fn passwords_must_be_8_to_1024_bytes() {
+    let app = spawn_app().await;
+    for (password, status) in [("1234567".to_owned(), 400), ("x".repeat(1025), 400), ("12345678".to_owned(), 201)] {
+        let response = app
+            .post("/api/users/")
+            .json(&json!({"username": format!("u{}", password.len()), "password": password}))
+            .send()
+            .await;
+        assert_eq!(response.status, status, "{} bytes: {}", password.len(), response.text);
+        if status == 400 {
+            assert!(response.json["password"][0].is_string());
+        }
+    }
+}
+
+#[actix_web::test]
+async fn concurrent_registrations_of_one_username_create_one_user() {
+    let app = spawn_app().await;
+    let body = json!({"username": "twin", "password": "long enough"});
+    let (a, b) = futures_util::future::join(
+        app.post("/api/users/").json(&body).send(),
+        app.post("/api/users/").v2().json(&body).send(),
+    )
+    .await;
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert!(statuses == [201, 400] || statuses == [201, 409], "{statuses:?}: {} / {}", a.text, b.text);
+    assert_eq!(count_users(&app, "twin").await, 1);
+}
+
+#[actix_web::test]
+async fn registering_with_an_authorization_header_still_works() {
+    let app = spawn_app().await;
+    let response = app
+        .post("/api/users/")
+        .basic("someone", "whatever")
+        .json(&json!({"username": "ada", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(response.status, 201);
+}
+
+#[actix_web::test]
+async fn me_lists_my_teams() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let response = app.get("/api/users/me/").auth(&ada).send().await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.json,
+        json!({"id": ada.id, "username": "ada", "group_ids": [ada.personal_team_id]})
+    );
+}
+
+#[actix_web::test]
+async fn changing_my_password_retires_the_old_one_and_my_tokens() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    // Warm the credential cache with the old password.
+    assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 200);
+    let token = app.post("/api/tokens/").auth(&ada).json(&json!({"name": "ci"})).send().await;
+    let secret = token.json["token"].as_str().expect("token").to_owned();
+    let changed = app
+        .put("/api/users/me/password/")
+        .auth(&ada)
+        .json(&json!({"current_password": ada.password, "new_password": "a brand new one"}))
+        .send()
+        .await;
+    assert_eq!(changed.status, 204, "{}", changed.text);
+    assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 401);
+    assert_eq!(app.get("/api/users/me").bearer(&secret).send().await.status, 401);
+    let new = app.get("/api/users/me").basic("ada", "a brand new one").send().await;
+    assert_eq!(new.status, 200);
+}
+
+#[actix_web::test]
+async fn a_wrong_current_password_changes_nothing() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let response = app
+        .put("/api/users/me/password")
+        .auth(&ada)
+        .json(&json!({"current_password": "not it at all", "new_password": "a brand new one"}))
+        .send()
+        .await;
+    assert_eq!(response.status, 400);
+    assert!(response.json["current_password"][0].is_string());
+    assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 200);
+    let short = app
+        .put("/api/users/me/password")
+        .auth(&ada)
+        .json(&json!({"current_password": ada.password, "new_password": "short"}))
+        .send()
+        .await;
+    assert_eq!(short.status, 400);
+    assert!(short.json["new_password"][0].is_string());
+}
+
+#[actix_web::test]
+async fn deleting_my_account_removes_me_and_my_personal_team() {
+    use database::schema::teams;
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 200);
+    let response = app.delete("/api/users/me/").auth(&ada).send().await;
+    assert_eq!(response.status, 204);
+    assert_eq!(count_users(&app, "ada").await, 0);
+    let mut conn = app.pool.get().await.expect("connection");
+    let teams: i64 = teams::table
+        .filter(teams::id.eq(ada.personal_team_id))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(teams, 0);
+    assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 401, "the cache forgot me");
+}

@@ -1,0 +1,130 @@
+//! Ops endpoints, database preparation on start, and the API docs, over HTTP.
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use secrecy::ExposeSecret;
+use server::{Application, Settings};
+use test_support::db::{create_empty_database, missing_database};
+use test_support::{spawn_app, spawn_app_with};
+
+#[actix_web::test]
+async fn healthz_and_readyz_answer_while_the_database_is_up() {
+    let app = spawn_app().await;
+    let health = app.get("/healthz").send().await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json["status"], "ok");
+    let ready = app.get("/readyz").send().await;
+    assert_eq!(ready.status, 200, "{}", ready.text);
+}
+
+#[actix_web::test]
+async fn readyz_is_503_when_the_database_is_unreachable() {
+    let app = spawn_app_with(|settings| {
+        settings.migrate_on_start = false;
+        settings.database_url = "postgres://postgres@127.0.0.1:1/palettes".to_owned().into();
+    })
+    .await;
+    let ready = app.get("/readyz").send().await;
+    assert_eq!(ready.status, 503);
+    assert!(ready.header("retry-after").is_some());
+    assert_eq!(app.get("/healthz").send().await.status, 200, "liveness does not need the database");
+}
+
+#[actix_web::test]
+async fn api_requests_get_503_with_retry_after_when_the_database_is_unreachable() {
+    let app = spawn_app_with(|settings| {
+        settings.migrate_on_start = false;
+        settings.database_url = "postgres://postgres@127.0.0.1:1/palettes".to_owned().into();
+    })
+    .await;
+    let response = app
+        .post("/api/users/")
+        .v2()
+        .json(&serde_json::json!({"username": "ada", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(response.status, 503, "{}", response.text);
+    assert!(response.header("retry-after").is_some());
+    assert_eq!(response.json["status"], 503);
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[actix_web::test]
+async fn two_servers_starting_together_apply_each_migration_once() {
+    let database = create_empty_database().await;
+    let settings = |url: &str| {
+        let mut settings = Settings::defaults();
+        settings.database_url = url.to_owned().into();
+        settings.bind_addr = ([127, 0, 0, 1], 0).into();
+        settings.workers = Some(1);
+        settings
+    };
+    let (a, b) = futures_util::future::join(
+        Application::build(&settings(&database.url)),
+        Application::build(&settings(&database.url)),
+    )
+    .await;
+    let (a, b) = (a.expect("first server"), b.expect("second server"));
+    assert_ne!(a.port(), b.port());
+    let mut conn = AsyncPgConnection::establish(&database.url).await.expect("connect");
+    let applied: Count = diesel::sql_query("SELECT count(*) AS n FROM __diesel_schema_migrations")
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    let available = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
+        .expect("migrations folder")
+        .count();
+    assert_eq!(applied.n, i64::try_from(available).expect("count"));
+    drop(conn);
+    drop((a, b));
+}
+
+#[actix_web::test]
+async fn serve_creates_a_missing_database() {
+    let database = missing_database();
+    let mut settings = Settings::defaults();
+    settings.database_url = database.url.clone().into();
+    settings.bind_addr = ([127, 0, 0, 1], 0).into();
+    settings.workers = Some(1);
+    let app = Application::build(&settings).await.expect("server on a new database");
+    let mut conn = AsyncPgConnection::establish(settings.database_url.expose_secret())
+        .await
+        .expect("the database exists now");
+    let users: Count = diesel::sql_query("SELECT count(*) AS n FROM users")
+        .get_result(&mut conn)
+        .await
+        .expect("migrated");
+    assert_eq!(users.n, 0);
+    drop(conn);
+    drop(app);
+}
+
+#[actix_web::test]
+async fn swagger_ui_and_the_spec_are_served() {
+    let app = spawn_app().await;
+    let ui = app.get("/api/docs/").send().await;
+    assert_eq!(ui.status, 200);
+    assert!(ui.text.contains("swagger"), "{}", ui.text);
+    let redirect = app.get("/api/docs").send().await;
+    assert!(matches!(redirect.status, 200 | 308), "{}", redirect.status);
+    let spec = app.get("/api/openapi.json").send().await;
+    assert_eq!(spec.status, 200);
+    assert!(spec.json["paths"]["/api/users"]["post"].is_object());
+    let schemes = &spec.json["components"]["securitySchemes"];
+    assert_eq!(schemes["basic"]["scheme"], "basic");
+    assert_eq!(schemes["bearer"]["scheme"], "bearer");
+}
+
+#[actix_web::test]
+async fn metrics_report_the_database_pool() {
+    let app = spawn_app().await;
+    let metrics = app.get("/metrics").send().await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.text.contains("palette_api_db_pool_max_size 8"), "{}", metrics.text);
+}
