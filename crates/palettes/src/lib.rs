@@ -1,4 +1,44 @@
 //! Palettes: named, ordered lists of colours owned by a team.
+//!
+//! - [`color`] parses the accepted colour forms and gives the canonical one
+//!   (lowercase `#rrggbb`, or `#rrggbbaa` when not opaque);
+//! - [`model`] holds the row and the domain types, [`service`] the queries,
+//!   [`routes`] the handlers, [`wire`] the shapes of each API version.
+//!
+//! A palette is visible and writable to the members of its team only; to
+//! anyone else it does not exist (404). Every query filters on
+//! `team_id IN (SELECT team_id FROM team_members WHERE user_id = $me)`, so
+//! visibility costs no extra round trip.
+//!
+//! # Why colours are parallel arrays on the palette row
+//!
+//! A palette's colours are two arrays on its row, `colors` (canonical hex) and
+//! `color_names` (a name or null, same length), rather than a child table:
+//!
+//! - a page of palettes is one query (plus, in 1.0, one for the owners'
+//!   members), never one per palette, and needs no join that multiplies rows
+//!   by colours or aggregation to fold them back;
+//! - the colours are always read and written whole, in order, with their
+//!   palette, so a write is one `UPDATE` that bumps the revision atomically;
+//! - `?color=` is `colors @> ARRAY[$hex]`, served by a GIN index;
+//! - the database still guards them: at most 256, the two arrays of equal
+//!   length, every value canonical (checks in the migration).
+//!
+//! The cost, that a single colour cannot be addressed by its own id, buys
+//! nothing for this API, which has no per-colour endpoint.
+//!
+//! # Lists
+//!
+//! Keyset pagination: the cursor holds the ordering, the last item's sort
+//! key and its id, and the next page continues strictly after that pair in
+//! the same order, so items created between requests never shift a page.
+//! The default order is by id ascending (creation order); `name` sorts by
+//! `lower(name)` as PostgreSQL computes it, the value the cursor keeps.
 
-/// Registers the routes of palettes (under `/api`).
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+pub mod color;
+pub mod model;
+pub mod routes;
+pub mod service;
+pub mod wire;
+
+pub use routes::configure;

@@ -1,0 +1,528 @@
+//! HTTP handlers of palettes: parse, authorise, call the service, shape the response.
+//!
+//! Order of checks on one palette, as the seed's framework did it: not
+//! visible (404), then a stale `If-Match` (412), then the body (400), then
+//! the write (a duplicate name: 400 in 1.0, 409 in 2.0).
+
+use std::collections::HashMap;
+
+use accounts::CurrentUser;
+use actix_web::http::header::IF_MATCH;
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use api_versioning::{respond, ApiVersion};
+use database::Pool;
+use diesel_async::AsyncPgConnection;
+use kernel::pagination::split_page;
+use kernel::{input, ApiError, FieldErrors, PageParams};
+use serde_json::{Map, Value};
+
+use crate::color;
+use crate::model::{Palette, PaletteChanges, PaletteValues};
+use crate::service::{self, ListQuery, Ordering};
+use crate::wire::v1::{self, PaletteV1};
+use crate::wire::v2::{self, PalettePageV2, PaletteV2};
+use crate::wire::{read_name, PaletteCopyRequest, PaletteOrdering, PaletteWrite};
+
+/// How many times a write re-reads a palette that changed under it before
+/// giving up with a 503 (only without `If-Match`; with it, a change is a 412).
+const WRITE_ATTEMPTS: usize = 5;
+
+fn team_field(version: ApiVersion) -> &'static str {
+    match version {
+        ApiVersion::V1 => v1::TEAM_FIELD,
+        ApiVersion::V2 => v2::TEAM_FIELD,
+    }
+}
+
+fn read_write(version: ApiVersion, map: &Map<String, Value>, required: bool) -> (PaletteChanges, FieldErrors) {
+    match version {
+        ApiVersion::V1 => v1::read_write(map, required),
+        ApiVersion::V2 => v2::read_write(map, required),
+    }
+}
+
+/// Records an error on `field` unless `user_id` belongs to `team_id`; the
+/// message is the same for a team that does not exist.
+async fn check_team(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    team_id: i64,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Result<(), ApiError> {
+    if !teams::service::is_member(conn, team_id, user_id).await? {
+        let message = if field == v1::TEAM_FIELD {
+            // The seed's framework's words for an unknown related id.
+            format!("Invalid pk \"{team_id}\" - object does not exist.")
+        } else {
+            "You are not a member of a team with this id.".to_owned()
+        };
+        errors.add(field, message);
+    }
+    Ok(())
+}
+
+/// One palette in the version's shape, with its `ETag` in 2.0. `team_name`
+/// is looked up when not known; 1.0 looks up the team's members.
+async fn palette_response(
+    conn: &mut AsyncPgConnection,
+    version: ApiVersion,
+    status: StatusCode,
+    palette: &Palette,
+    team_name: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let body = match version {
+        ApiVersion::V1 => {
+            let teams = teams::service::teams_with_members(conn, &[palette.team_id]).await?;
+            let team = teams.first();
+            let name = match (team, team_name) {
+                (Some(team), _) => team.team.name.clone(),
+                (None, Some(name)) => name,
+                (None, None) => service::team_name(conn, palette.team_id).await?,
+            };
+            serde_json::to_value(PaletteV1::new(palette, &name, team))
+        }
+        ApiVersion::V2 => {
+            let name = match team_name {
+                Some(name) => name,
+                None => service::team_name(conn, palette.team_id).await?,
+            };
+            serde_json::to_value(PaletteV2::new(palette, &name))
+        }
+    }
+    .map_err(ApiError::internal)?;
+    Ok(respond::json_with_etag(status, version, &palette.etag(), &body))
+}
+
+/// The filters and ordering of a list request.
+#[derive(Debug)]
+struct Filters {
+    team: Option<i64>,
+    search: Option<String>,
+    color: Option<String>,
+    ordering: Ordering,
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    errors.add(field, message);
+    errors
+}
+
+/// Reads `team`, `search`, `color` and `ordering`; other keys are left to
+/// [`PageParams`] or ignored. An empty value is no filter.
+fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
+    let mut filters = Filters {
+        team: None,
+        search: None,
+        color: None,
+        ordering: Ordering::Id,
+    };
+    for (key, value) in query {
+        match key.as_str() {
+            "team" if value.trim().is_empty() => filters.team = None,
+            "team" => {
+                let team = value.trim().parse::<i64>();
+                filters.team = Some(team.map_err(|_| field_error("team", "Enter a whole number: the id of a team."))?);
+            }
+            "search" if value.contains('\0') => return Err(field_error("search", "Null characters are not allowed.")),
+            "search" => filters.search = Some(value.clone()).filter(|s| !s.is_empty()),
+            "color" if value.is_empty() => filters.color = None,
+            "color" => filters.color = Some(color::normalize(value).map_err(|e| field_error("color", e.to_string()))?),
+            "ordering" if value.is_empty() => filters.ordering = Ordering::Id,
+            "ordering" => {
+                filters.ordering = Ordering::parse(value).ok_or_else(|| {
+                    let known = Ordering::VALUES.join(", ");
+                    field_error("ordering", format!("Unknown ordering \"{value}\": use one of {known}."))
+                })?;
+            }
+            _ => {}
+        }
+    }
+    Ok(filters)
+}
+
+/// The palettes of my teams, filtered, sorted and paged.
+///
+/// One statement in 2.0 (palettes of my teams joined to their team's name);
+/// two in 1.0 (the same, then the members of the page's teams).
+#[utoipa::path(
+    tag = "palettes",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("team" = Option<i64>, Query, description = "Only this team's palettes; a team I am not in gives an empty list"),
+        ("search" = Option<String>, Query, description = "Only palettes whose name contains this text, ignoring case"),
+        ("color" = Option<String>, Query, description = "Only palettes containing this colour (any accepted form, e.g. `#ABC`)"),
+        ("ordering" = Option<PaletteOrdering>, Query, description = "Sort order; by id (creation order) when absent"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
+        ("cursor" = Option<String>, Query, description = "The cursor of the next page (from `Link` in 1.0, `next_cursor` in 2.0), with the same filters and ordering"),
+    ),
+    responses(
+        (status = 200, description = "1.0: a bare array, the next page in `Link`; 2.0: `items` and `next_cursor`",
+            headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
+            content(
+                (Vec<PaletteV1> = "application/vnd.photoroom+json; version=1.0"),
+                (PalettePageV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "An invalid `team`, `search`, `color`, `ordering`, `limit` or `cursor`"),
+        (status = 401, description = "Missing or wrong credentials"),
+    )
+)]
+#[get("/palettes")]
+async fn list_palettes(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let filters = read_filters(&query).map_err(ApiError::validation)?;
+    let page = PageParams::parse(&query, version.default_limit())?;
+    let ordering = filters.ordering;
+    let after = match &page.cursor {
+        Some(cursor) => Some(ordering.position(cursor).map_err(ApiError::validation)?),
+        None => None,
+    };
+    let list = ListQuery {
+        team: filters.team,
+        search: filters.search,
+        color: filters.color,
+        ordering,
+        after,
+        fetch: page.fetch_limit(),
+    };
+    let mut conn = pool.get().await?;
+    let rows = service::list(&mut conn, user.id, &list).await?;
+    let (rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
+    match version {
+        ApiVersion::V1 => {
+            let mut team_ids: Vec<i64> = rows.iter().map(|row| row.palette.team_id).collect();
+            team_ids.sort_unstable();
+            team_ids.dedup();
+            let teams = if team_ids.is_empty() {
+                Vec::new()
+            } else {
+                teams::service::teams_with_members(&mut conn, &team_ids).await?
+            };
+            drop(conn);
+            let by_id: HashMap<i64, _> = teams.iter().map(|t| (t.team.id, t)).collect();
+            let items: Vec<PaletteV1> = rows
+                .iter()
+                .map(|row| PaletteV1::new(&row.palette, &row.team_name, by_id.get(&row.palette.team_id).copied()))
+                .collect();
+            Ok(respond::list(&req, version, &items, next.as_ref()))
+        }
+        ApiVersion::V2 => {
+            drop(conn);
+            let items: Vec<PaletteV2> = rows
+                .iter()
+                .map(|row| PaletteV2::new(&row.palette, &row.team_name))
+                .collect();
+            Ok(respond::list(&req, version, &items, next.as_ref()))
+        }
+    }
+}
+
+/// Create a palette in one of my teams.
+#[utoipa::path(
+    tag = "palettes",
+    security(("basic" = []), ("bearer" = [])),
+    request_body(content = PaletteWrite, content_type = "application/json",
+        description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`"),
+    responses(
+        (status = 201, description = "The new palette",
+            headers(("ETag" = String, description = "2.0: the palette's entity tag")),
+            content(
+                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
+                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid fields (by name; colours by position), a team I am not in, malformed JSON; in 1.0 also a duplicate name"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
+        (status = 413, description = "Body over 64 KiB"),
+        (status = 415, description = "Body not JSON"),
+    )
+)]
+#[post("/palettes")]
+async fn create_palette(
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let (changes, mut errors) = read_write(version, input::object(&body)?, true);
+    let mut conn = pool.get().await?;
+    if let Some(team_id) = changes.team_id {
+        check_team(&mut conn, user.id, team_id, team_field(version), &mut errors).await?;
+    }
+    errors.into_result()?;
+    let values = PaletteValues::merge(None, changes);
+    let palette = service::insert(&mut conn, &values)
+        .await
+        .map_err(|e| e.into_api_error(team_field(version)))?;
+    palette_response(&mut conn, version, StatusCode::CREATED, &palette, None).await
+}
+
+/// One palette of my teams.
+#[utoipa::path(
+    tag = "palettes",
+    security(("basic" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Palette id")),
+    responses(
+        (status = 200, description = "The palette",
+            headers(("ETag" = String, description = "2.0: the palette's entity tag, for `If-Match`")),
+            content(
+                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
+                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such palette in my teams"),
+    )
+)]
+#[get("/palettes/{id}")]
+async fn read_palette(
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    let row = service::find_visible(&mut conn, user.id, path.into_inner())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    palette_response(&mut conn, version, StatusCode::OK, &row.palette, Some(row.team_name)).await
+}
+
+/// PUT and PATCH: re-reads and retries when the palette changed between the
+/// read and the conditional write, unless `If-Match` pinned a revision.
+async fn write_palette(
+    req: &HttpRequest,
+    version: ApiVersion,
+    user: &CurrentUser,
+    pool: &Pool,
+    id: i64,
+    body: &Value,
+    required: bool,
+) -> Result<HttpResponse, ApiError> {
+    // Read now, reported after the 404 and 412 checks, as the seed did.
+    let parsed = input::object(body).map(|map| read_write(version, map, required));
+    let mut conn = pool.get().await?;
+    for _ in 0..WRITE_ATTEMPTS {
+        let current = service::find_visible(&mut conn, user.id, id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        if !respond::if_match_allows(req, &current.palette.etag()) {
+            return Err(ApiError::precondition_failed());
+        }
+        let (changes, mut errors) = parsed.clone()?;
+        if let Some(team_id) = changes.team_id.filter(|t| *t != current.palette.team_id) {
+            check_team(&mut conn, user.id, team_id, team_field(version), &mut errors).await?;
+        }
+        errors.into_result()?;
+        let values = PaletteValues::merge(Some(&current.palette), changes);
+        let written = service::update(&mut conn, user.id, id, current.palette.revision, &values)
+            .await
+            .map_err(|e| e.into_api_error(team_field(version)))?;
+        if let Some(palette) = written {
+            let team_name = (palette.team_id == current.palette.team_id).then_some(current.team_name);
+            return palette_response(&mut conn, version, StatusCode::OK, &palette, team_name).await;
+        }
+    }
+    Err(ApiError::unavailable(
+        "The palette kept changing while it was being written; retry the request.",
+    ))
+}
+
+/// Replace a palette: `name` and the team are required, other fields left out are kept.
+#[utoipa::path(
+    tag = "palettes",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Palette id"),
+        ("If-Match" = Option<String>, Header, description = "The palette's `ETag`; the write happens only if it is current"),
+    ),
+    request_body(content = PaletteWrite, content_type = "application/json",
+        description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`"),
+    responses(
+        (status = 200, description = "The palette as written",
+            headers(("ETag" = String, description = "2.0: the new entity tag")),
+            content(
+                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
+                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid fields, a target team I am not in, malformed JSON; in 1.0 also a duplicate name"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such palette in my teams"),
+        (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
+        (status = 412, description = "`If-Match` does not match the palette's current `ETag`"),
+        (status = 413, description = "Body over 64 KiB"),
+        (status = 415, description = "Body not JSON"),
+    )
+)]
+#[put("/palettes/{id}")]
+async fn replace_palette(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    write_palette(&req, version, &user, &pool, path.into_inner(), &body, true).await
+}
+
+/// Change some fields of a palette.
+#[utoipa::path(
+    tag = "palettes",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Palette id"),
+        ("If-Match" = Option<String>, Header, description = "The palette's `ETag`; the write happens only if it is current"),
+    ),
+    request_body(content = PaletteWrite, content_type = "application/json",
+        description = "Any of the fields of the version; those left out are kept"),
+    responses(
+        (status = 200, description = "The palette as written",
+            headers(("ETag" = String, description = "2.0: the new entity tag")),
+            content(
+                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
+                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid fields, a target team I am not in, malformed JSON; in 1.0 also a duplicate name"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such palette in my teams"),
+        (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
+        (status = 412, description = "`If-Match` does not match the palette's current `ETag`"),
+        (status = 413, description = "Body over 64 KiB"),
+        (status = 415, description = "Body not JSON"),
+    )
+)]
+#[patch("/palettes/{id}")]
+async fn update_palette(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    write_palette(&req, version, &user, &pool, path.into_inner(), &body, false).await
+}
+
+/// Delete a palette.
+#[utoipa::path(
+    tag = "palettes",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Palette id"),
+        ("If-Match" = Option<String>, Header, description = "The palette's `ETag`; the delete happens only if it is current"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such palette in my teams"),
+        (status = 412, description = "`If-Match` does not match the palette's current `ETag`"),
+    )
+)]
+#[delete("/palettes/{id}")]
+async fn delete_palette(
+    req: HttpRequest,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let mut conn = pool.get().await?;
+    if !req.headers().contains_key(IF_MATCH) {
+        return if service::delete(&mut conn, user.id, id, None).await? {
+            Ok(HttpResponse::NoContent().finish())
+        } else {
+            Err(ApiError::not_found())
+        };
+    }
+    for _ in 0..WRITE_ATTEMPTS {
+        let current = service::find_visible(&mut conn, user.id, id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        if !respond::if_match_allows(&req, &current.palette.etag()) {
+            return Err(ApiError::precondition_failed());
+        }
+        if service::delete(&mut conn, user.id, id, Some(current.palette.revision)).await? {
+            return Ok(HttpResponse::NoContent().finish());
+        }
+    }
+    Err(ApiError::unavailable(
+        "The palette kept changing while it was being deleted; retry the request.",
+    ))
+}
+
+/// Copy a palette into a team I belong to (the same team with a new name, or another).
+#[utoipa::path(
+    tag = "palettes",
+    security(("basic" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Id of the palette to copy")),
+    request_body(content = PaletteCopyRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The copy",
+            headers(("ETag" = String, description = "2.0: the copy's entity tag")),
+            content(
+                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
+                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid fields, a target team I am not in, malformed JSON; in 1.0 also a duplicate name"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such palette in my teams"),
+        (status = 409, description = "2.0: the target team already has a palette of this name, ignoring case"),
+        (status = 413, description = "Body over 64 KiB"),
+        (status = 415, description = "Body not JSON"),
+    )
+)]
+#[post("/palettes/{id}/copy")]
+async fn copy_palette(
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    let source = service::find_visible(&mut conn, user.id, path.into_inner())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let map = input::object(&body)?;
+    let mut errors = FieldErrors::new();
+    let team_id = input::id(map, "team_id", true, &mut errors).flatten();
+    let name = read_name(map, false, &mut errors);
+    if let Some(team_id) = team_id.filter(|t| *t != source.palette.team_id) {
+        check_team(&mut conn, user.id, team_id, "team_id", &mut errors).await?;
+    }
+    errors.into_result()?;
+    let Some(team_id) = team_id else {
+        return Err(ApiError::field("team_id", "This field is required."));
+    };
+    let original = source.palette;
+    let values = PaletteValues {
+        team_id,
+        name: name.unwrap_or(original.name),
+        description: original.description,
+        colors: original.colors,
+        color_names: original.color_names,
+    };
+    let copy = service::insert(&mut conn, &values)
+        .await
+        .map_err(|e| e.into_api_error("team_id"))?;
+    let team_name = (team_id == original.team_id).then_some(source.team_name);
+    palette_response(&mut conn, version, StatusCode::CREATED, &copy, team_name).await
+}
+
+/// Registers the routes of palettes (under `/api`).
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_palettes)
+        .service(create_palette)
+        .service(read_palette)
+        .service(replace_palette)
+        .service(update_palette)
+        .service(delete_palette)
+        .service(copy_palette);
+}

@@ -1,0 +1,418 @@
+//! Queries and rules of palettes. Functions take a connection so callers can
+//! compose them in one transaction.
+//!
+//! Visibility is part of every query: a palette is read, changed or deleted
+//! only through a filter `team_id IN (teams of the caller)`, so a palette of
+//! another team behaves exactly like one that does not exist.
+
+use ::teams::service::member_team_ids;
+use chrono::{DateTime, Utc};
+use database::schema::{palettes, teams};
+use diesel::dsl::now;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError, QueryResult};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use kernel::{ApiError, Cursor, FieldErrors};
+use serde_json::Value;
+
+use crate::model::{Palette, PaletteValues};
+
+diesel::define_sql_function! {
+    /// PostgreSQL's `lower`: names sort and page ignoring case.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The unique index on `(team_id, lower(name))`.
+const NAME_INDEX: &str = "palettes_team_name_lower_key";
+
+/// What can go wrong writing a palette, beyond the database failing.
+#[derive(Debug, thiserror::Error)]
+pub enum PaletteError {
+    /// The team already has a palette of that name, ignoring case.
+    #[error("A palette with this name already exists in this team.")]
+    DuplicateName,
+    /// The target team is gone (deleted while the request ran).
+    #[error("The team does not exist.")]
+    UnknownTeam,
+    /// Any other database failure.
+    #[error(transparent)]
+    Database(DieselError),
+}
+
+impl From<DieselError> for PaletteError {
+    fn from(error: DieselError) -> Self {
+        match &error {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
+                if info.constraint_name() == Some(NAME_INDEX) =>
+            {
+                Self::DuplicateName
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Self::UnknownTeam,
+            _ => Self::Database(error),
+        }
+    }
+}
+
+impl PaletteError {
+    /// The API error; `team_field` names the team in this API version's body.
+    pub fn into_api_error(self, team_field: &str) -> ApiError {
+        match self {
+            Self::DuplicateName => ApiError::conflict(Some("name"), Self::DuplicateName.to_string()),
+            Self::UnknownTeam => ApiError::field(team_field, Self::UnknownTeam.to_string()),
+            Self::Database(error) => error.into(),
+        }
+    }
+}
+
+/// How a list is sorted; every order ends with the id, so it is total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ordering {
+    /// By id ascending (creation order): the default.
+    Id,
+    /// By name ignoring case, then id.
+    Name,
+    /// By name ignoring case, descending, then id descending.
+    NameDesc,
+    /// By creation time, then id.
+    CreatedAt,
+    /// By creation time descending, then id descending.
+    CreatedAtDesc,
+    /// By time of the last write, then id.
+    UpdatedAt,
+    /// By time of the last write descending, then id descending.
+    UpdatedAtDesc,
+}
+
+impl Ordering {
+    /// Every accepted `?ordering=` value.
+    pub const VALUES: [&'static str; 6] = [
+        "name",
+        "-name",
+        "created_at",
+        "-created_at",
+        "updated_at",
+        "-updated_at",
+    ];
+
+    /// The ordering a `?ordering=` value asks for.
+    pub fn parse(value: &str) -> Option<Self> {
+        Some(match value {
+            "name" => Self::Name,
+            "-name" => Self::NameDesc,
+            "created_at" => Self::CreatedAt,
+            "-created_at" => Self::CreatedAtDesc,
+            "updated_at" => Self::UpdatedAt,
+            "-updated_at" => Self::UpdatedAtDesc,
+            _ => return None,
+        })
+    }
+
+    /// The `?ordering=` value (`id` for the default), also the cursor's tag.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Name => "name",
+            Self::NameDesc => "-name",
+            Self::CreatedAt => "created_at",
+            Self::CreatedAtDesc => "-created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::UpdatedAtDesc => "-updated_at",
+        }
+    }
+
+    /// The cursor of the page after `row`: this ordering, its sort key, its id.
+    pub fn cursor_after(self, row: &ListRow) -> Cursor {
+        let tag = self.as_str().into();
+        let id = row.palette.id.into();
+        Cursor(match self {
+            Self::Id => vec![tag, id],
+            Self::Name | Self::NameDesc => vec![tag, row.sort_name.clone().into(), id],
+            Self::CreatedAt | Self::CreatedAtDesc => vec![tag, row.palette.created_at.timestamp_micros().into(), id],
+            Self::UpdatedAt | Self::UpdatedAtDesc => vec![tag, row.palette.updated_at.timestamp_micros().into(), id],
+        })
+    }
+
+    /// Reads a cursor this ordering issued; a cursor of another ordering, or
+    /// one the server did not issue, is an error on `cursor`.
+    pub fn position(self, cursor: &Cursor) -> Result<Position, FieldErrors> {
+        let invalid = || cursor_error("Invalid cursor: use the one from the previous page.");
+        let keys: &[Value] = &cursor.0;
+        if keys.first().and_then(Value::as_str) != Some(self.as_str()) {
+            return Err(cursor_error(
+                "This cursor belongs to another ordering: start again without a cursor.",
+            ));
+        }
+        let expected_len = if self == Self::Id { 2 } else { 3 };
+        if keys.len() != expected_len {
+            return Err(invalid());
+        }
+        let id = keys[expected_len - 1].as_i64().ok_or_else(invalid)?;
+        Ok(match self {
+            Self::Id => Position::Id(id),
+            Self::Name | Self::NameDesc => Position::Name(keys[1].as_str().ok_or_else(invalid)?.to_owned(), id),
+            _ => Position::Time(
+                keys[1]
+                    .as_i64()
+                    .and_then(DateTime::from_timestamp_micros)
+                    .ok_or_else(invalid)?,
+                id,
+            ),
+        })
+    }
+}
+
+fn cursor_error(message: &str) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    errors.add("cursor", message);
+    errors
+}
+
+/// Where the previous page ended, as the ordering's key and the id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Position {
+    /// After this id.
+    Id(i64),
+    /// After this lowercased name, then this id.
+    Name(String, i64),
+    /// After this time, then this id.
+    Time(DateTime<Utc>, i64),
+}
+
+/// What a list asks for: filters, order, page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    /// Only this team's palettes.
+    pub team: Option<i64>,
+    /// Only names containing this text, ignoring case.
+    pub search: Option<String>,
+    /// Only palettes containing this canonical colour.
+    pub color: Option<String>,
+    /// The sort order.
+    pub ordering: Ordering,
+    /// Where the previous page ended.
+    pub after: Option<Position>,
+    /// How many rows to fetch (the page size plus one).
+    pub fetch: i64,
+}
+
+/// A palette as lists and reads load it: with its team's name, and the
+/// database's lowercased name that name orderings sort and page by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRow {
+    /// The palette.
+    pub palette: Palette,
+    /// Its team's name.
+    pub team_name: String,
+    /// `lower(name)` as PostgreSQL computes it.
+    pub sort_name: String,
+}
+
+type RowTuple = (Palette, String, String);
+
+fn into_row((palette, team_name, sort_name): RowTuple) -> ListRow {
+    ListRow {
+        palette,
+        team_name,
+        sort_name,
+    }
+}
+
+/// `%` and `_` match literally in a `LIKE` pattern built from `text`.
+pub fn like_contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// A page of the palettes of `user_id`'s teams, in one statement: the
+/// palettes of the caller's teams (a subquery on memberships) joined to their
+/// team for its name, filtered, sorted, after the keyset position, limited.
+///
+/// The statement is built per request, but its SQL text depends only on which
+/// filters are present and on the ordering, so diesel caches the prepared
+/// statement by that text on each connection (a few dozen shapes at most).
+pub async fn list(conn: &mut AsyncPgConnection, user_id: i64, query: &ListQuery) -> QueryResult<Vec<ListRow>> {
+    let mut statement = palettes::table
+        .inner_join(teams::table)
+        .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
+        .select((Palette::as_select(), teams::name, lower(palettes::name)))
+        .limit(query.fetch)
+        .into_boxed();
+    if let Some(team) = query.team {
+        statement = statement.filter(palettes::team_id.eq(team));
+    }
+    if let Some(search) = &query.search {
+        statement = statement.filter(palettes::name.ilike(like_contains(search)));
+    }
+    if let Some(color) = &query.color {
+        statement = statement.filter(palettes::colors.contains(vec![color.clone()]));
+    }
+    let key_name = || lower(palettes::name);
+    statement = match query.ordering {
+        Ordering::Id => statement.order(palettes::id.asc()),
+        Ordering::Name => statement.order((key_name().asc(), palettes::id.asc())),
+        Ordering::NameDesc => statement.order((key_name().desc(), palettes::id.desc())),
+        Ordering::CreatedAt => statement.order((palettes::created_at.asc(), palettes::id.asc())),
+        Ordering::CreatedAtDesc => statement.order((palettes::created_at.desc(), palettes::id.desc())),
+        Ordering::UpdatedAt => statement.order((palettes::updated_at.asc(), palettes::id.asc())),
+        Ordering::UpdatedAtDesc => statement.order((palettes::updated_at.desc(), palettes::id.desc())),
+    };
+    if let Some(after) = query.after.clone() {
+        use palettes::{created_at, id, updated_at};
+        statement = match (query.ordering, after) {
+            (Ordering::Id, Position::Id(after)) => statement.filter(id.gt(after)),
+            (Ordering::Name, Position::Name(name, after)) => {
+                statement.filter(key_name().gt(name.clone()).or(key_name().eq(name).and(id.gt(after))))
+            }
+            (Ordering::NameDesc, Position::Name(name, after)) => {
+                statement.filter(key_name().lt(name.clone()).or(key_name().eq(name).and(id.lt(after))))
+            }
+            (Ordering::CreatedAt, Position::Time(at, after)) => {
+                statement.filter(created_at.gt(at).or(created_at.eq(at).and(id.gt(after))))
+            }
+            (Ordering::CreatedAtDesc, Position::Time(at, after)) => {
+                statement.filter(created_at.lt(at).or(created_at.eq(at).and(id.lt(after))))
+            }
+            (Ordering::UpdatedAt, Position::Time(at, after)) => {
+                statement.filter(updated_at.gt(at).or(updated_at.eq(at).and(id.gt(after))))
+            }
+            (Ordering::UpdatedAtDesc, Position::Time(at, after)) => {
+                statement.filter(updated_at.lt(at).or(updated_at.eq(at).and(id.lt(after))))
+            }
+            // `Ordering::position` only makes positions of its own kind.
+            _ => return Ok(Vec::new()),
+        };
+    }
+    let rows: Vec<RowTuple> = statement.load(conn).await?;
+    Ok(rows.into_iter().map(into_row).collect())
+}
+
+/// One palette of `user_id`'s teams, with its team's name.
+pub async fn find_visible(conn: &mut AsyncPgConnection, user_id: i64, id: i64) -> QueryResult<Option<ListRow>> {
+    let row: Option<RowTuple> = palettes::table
+        .inner_join(teams::table)
+        .filter(palettes::id.eq(id))
+        .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
+        .select((Palette::as_select(), teams::name, lower(palettes::name)))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(into_row))
+}
+
+/// The name of a team (for a palette written into it).
+pub async fn team_name(conn: &mut AsyncPgConnection, team_id: i64) -> QueryResult<String> {
+    teams::table.find(team_id).select(teams::name).first(conn).await
+}
+
+/// Inserts a palette.
+pub async fn insert(conn: &mut AsyncPgConnection, values: &PaletteValues) -> Result<Palette, PaletteError> {
+    Ok(diesel::insert_into(palettes::table)
+        .values(values)
+        .returning(Palette::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Writes `values` over palette `id` if it is still at `revision` and still
+/// visible to `user_id`, bumping the revision; `None` when it is not (changed,
+/// deleted or moved away meanwhile).
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    id: i64,
+    revision: i32,
+    values: &PaletteValues,
+) -> Result<Option<Palette>, PaletteError> {
+    Ok(diesel::update(
+        palettes::table
+            .filter(palettes::id.eq(id))
+            .filter(palettes::revision.eq(revision))
+            .filter(palettes::team_id.eq_any(member_team_ids(user_id))),
+    )
+    .set((
+        values,
+        palettes::revision.eq(palettes::revision + 1),
+        palettes::updated_at.eq(now),
+    ))
+    .returning(Palette::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// Deletes palette `id` if visible to `user_id` (and, when given, still at
+/// `revision`); whether a row went.
+pub async fn delete(conn: &mut AsyncPgConnection, user_id: i64, id: i64, revision: Option<i32>) -> QueryResult<bool> {
+    let visible = palettes::table
+        .filter(palettes::id.eq(id))
+        .filter(palettes::team_id.eq_any(member_team_ids(user_id)));
+    let deleted = match revision {
+        Some(revision) => {
+            diesel::delete(visible.filter(palettes::revision.eq(revision)))
+                .execute(conn)
+                .await?
+        }
+        None => diesel::delete(visible).execute(conn).await?,
+    };
+    Ok(deleted > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_contains("blue"), "%blue%");
+    }
+
+    #[test]
+    fn orderings_round_trip_and_cursors_stay_with_their_ordering() {
+        for value in Ordering::VALUES {
+            let ordering = Ordering::parse(value).unwrap_or(Ordering::Id);
+            assert_eq!(ordering.as_str(), value);
+        }
+        assert_eq!(Ordering::parse("id"), None);
+        assert_eq!(Ordering::parse("Name"), None);
+        let row = ListRow {
+            palette: Palette {
+                id: 7,
+                team_id: 1,
+                name: "Sea".into(),
+                description: String::new(),
+                colors: vec![],
+                color_names: vec![],
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+                revision: 1,
+            },
+            team_name: "t".into(),
+            sort_name: "sea".into(),
+        };
+        let cursor = Ordering::NameDesc.cursor_after(&row);
+        assert_eq!(
+            Ordering::NameDesc.position(&cursor).ok(),
+            Some(Position::Name("sea".into(), 7))
+        );
+        assert!(Ordering::Name.position(&cursor).is_err());
+        let cursor = Ordering::CreatedAt.cursor_after(&row);
+        assert_eq!(
+            Ordering::CreatedAt.position(&cursor).ok(),
+            Some(Position::Time(
+                DateTime::from_timestamp_micros(row.palette.created_at.timestamp_micros()).unwrap_or_default(),
+                7
+            ))
+        );
+        assert!(Ordering::UpdatedAt.position(&cursor).is_err());
+        assert!(Ordering::Id.position(&cursor).is_err());
+    }
+}
