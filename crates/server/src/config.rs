@@ -11,7 +11,7 @@ pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@localhost:5432/palet
 
 /// palette-api: teams keep and share colour palettes over a versioned REST API.
 #[derive(Debug, Parser)]
-#[command(name = "palette-api", version, about, long_about = None)]
+#[command(name = "palette-api", version)]
 pub struct Cli {
     /// What to do; `serve` when omitted.
     #[command(subcommand)]
@@ -81,19 +81,19 @@ pub struct Settings {
     pub db_pool_max_size: usize,
 
     /// Milliseconds a request waits for a free connection before a 503.
-    #[arg(long, env = "DB_POOL_WAIT_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis, global = true)]
+    #[arg(long = "db-pool-wait-timeout-ms", env = "DB_POOL_WAIT_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis, global = true)]
     pub db_pool_wait_timeout: Duration,
 
     /// Milliseconds opening or checking a connection may take.
-    #[arg(long, env = "DB_CONNECT_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis, global = true)]
+    #[arg(long = "db-connect-timeout-ms", env = "DB_CONNECT_TIMEOUT_MS", default_value = "3000", value_parser = parse_millis, global = true)]
     pub db_connect_timeout: Duration,
 
     /// PostgreSQL `statement_timeout` in milliseconds.
-    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value = "15000", value_parser = parse_millis, global = true)]
+    #[arg(long = "db-statement-timeout-ms", env = "DB_STATEMENT_TIMEOUT_MS", default_value = "15000", value_parser = parse_millis, global = true)]
     pub db_statement_timeout: Duration,
 
     /// Seconds a successful Basic verification stays cached; 0 disables the cache.
-    #[arg(long, env = "AUTH_CACHE_TTL_SECS", default_value = "60", value_parser = parse_secs, global = true)]
+    #[arg(long = "auth-cache-ttl-secs", env = "AUTH_CACHE_TTL_SECS", default_value = "60", value_parser = parse_secs, global = true)]
     pub auth_cache_ttl: Duration,
 
     /// Most cached Basic verifications.
@@ -106,12 +106,16 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
 
     /// Seconds in-flight requests get to finish on SIGINT or SIGTERM.
-    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs, global = true)]
+    #[arg(long = "shutdown-timeout-secs", env = "SHUTDOWN_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs, global = true)]
     pub shutdown_timeout: Duration,
 
     /// Log filter, in `tracing` EnvFilter syntax (`info`, `palette_api=debug,info`).
-    #[arg(long, env = "LOG_LEVEL", default_value = "info", global = true)]
+    #[arg(long, env = "LOG_LEVEL", default_value = "info,tokio_postgres=warn", global = true)]
     pub log_level: String,
+
+    /// OTLP/HTTP collector URL (e.g. `http://localhost:4318`); traces are exported when set.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
+    pub otel_exporter_otlp_endpoint: Option<String>,
 
     /// Log format.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]

@@ -7,7 +7,7 @@ use server::{app, telemetry, Application, Cli, Command};
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    telemetry::init(&cli.settings)?;
+    let _telemetry = telemetry::init(&cli.settings)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => app::migrate(cli.settings.database_url.expose_secret()).await,
         Command::Serve => {

@@ -28,7 +28,11 @@ async fn readyz_is_503_when_the_database_is_unreachable() {
     let ready = app.get("/readyz").send().await;
     assert_eq!(ready.status, 503);
     assert!(ready.header("retry-after").is_some());
-    assert_eq!(app.get("/healthz").send().await.status, 200, "liveness does not need the database");
+    assert_eq!(
+        app.get("/healthz").send().await.status,
+        200,
+        "liveness does not need the database"
+    );
 }
 
 #[actix_web::test]
@@ -126,5 +130,9 @@ async fn metrics_report_the_database_pool() {
     let app = spawn_app().await;
     let metrics = app.get("/metrics").send().await;
     assert_eq!(metrics.status, 200);
-    assert!(metrics.text.contains("palette_api_db_pool_max_size 8"), "{}", metrics.text);
+    assert!(
+        metrics.text.contains("palette_api_db_pool_max_size 8"),
+        "{}",
+        metrics.text
+    );
 }
