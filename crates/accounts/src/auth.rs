@@ -62,12 +62,15 @@ impl Default for AuthSettings {
 
 type Key = [u8; 32];
 
+/// A token's user and expiry, as cached.
+type TokenEntry = (CurrentUser, Option<DateTime<Utc>>);
+
 /// Shared authentication state: hasher, caches, throttle.
 pub struct Auth {
     hasher: PasswordHasher,
     key: Key,
     basic_cache: Option<Cache<Key, CurrentUser>>,
-    token_cache: Option<Cache<Key, (CurrentUser, Option<DateTime<Utc>>)>>,
+    token_cache: Option<Cache<Key, TokenEntry>>,
     throttle: Throttle,
     trust_forwarded_for: bool,
 }

@@ -26,7 +26,11 @@ async fn missing_or_malformed_authorization_is_401_with_a_basic_challenge() {
         }
         let response = request.send().await;
         assert_eq!(response.status, 401, "{header:?}");
-        assert_eq!(response.header("www-authenticate"), Some("Basic realm=\"api\""), "{header:?}");
+        assert_eq!(
+            response.header("www-authenticate"),
+            Some("Basic realm=\"api\""),
+            "{header:?}"
+        );
         assert!(response.json["detail"].is_string());
     }
 }
@@ -40,7 +44,12 @@ async fn wrong_password_and_unknown_user_are_both_401() {
     assert_eq!(wrong.status, 401);
     assert_eq!(unknown.status, 401);
     assert_eq!(wrong.json, unknown.json, "the answer does not tell which was wrong");
-    let v2 = app.get("/api/users/me").v2().basic("ada", "not the password").send().await;
+    let v2 = app
+        .get("/api/users/me")
+        .v2()
+        .basic("ada", "not the password")
+        .send()
+        .await;
     assert_eq!(v2.status, 401);
     assert_eq!(v2.header("content-type"), Some("application/problem+json"));
 }
@@ -94,7 +103,10 @@ async fn the_owner_still_logs_in_while_their_username_is_hammered_from_elsewhere
         .basic("ada", "guess again")
         .send()
         .await;
-    assert_eq!(hammered_attacker.status, 429, "the username is over its limit for failing addresses");
+    assert_eq!(
+        hammered_attacker.status, 429,
+        "the username is over its limit for failing addresses"
+    );
     let victim = app
         .get("/api/users/me")
         .header("X-Forwarded-For", "198.51.100.7")
@@ -111,7 +123,10 @@ async fn a_cache_disabled_server_still_authenticates() {
     for _ in 0..2 {
         assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 200);
     }
-    assert_eq!(app.get("/api/users/me").basic("ada", "wrong one").send().await.status, 401);
+    assert_eq!(
+        app.get("/api/users/me").basic("ada", "wrong one").send().await.status,
+        401
+    );
 }
 
 #[actix_web::test]
@@ -123,5 +138,8 @@ async fn a_cached_login_does_not_accept_another_password() {
     assert_eq!(app.get("/api/users/me").basic("ada", &other).send().await.status, 401);
     let body = json!({"username": "bob", "password": "long enough"});
     assert_eq!(app.post("/api/users").json(&body).send().await.status, 201);
-    assert_eq!(app.get("/api/users/me").basic("bob", &ada.password).send().await.status, 401);
+    assert_eq!(
+        app.get("/api/users/me").basic("bob", &ada.password).send().await.status,
+        401
+    );
 }

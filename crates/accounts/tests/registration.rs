@@ -58,7 +58,11 @@ async fn invalid_usernames_are_refused_and_nothing_is_stored() {
             .send()
             .await;
         assert_eq!(response.status, 400, "{username:?}: {}", response.text);
-        assert!(response.json["username"][0].is_string(), "{username:?}: {}", response.text);
+        assert!(
+            response.json["username"][0].is_string(),
+            "{username:?}: {}",
+            response.text
+        );
         assert_eq!(count_users(&app, username).await, 0);
     }
     let ok = app
@@ -79,7 +83,10 @@ async fn a_taken_username_in_other_case_is_refused() {
         .send()
         .await;
     assert_eq!(v1.status, 400);
-    assert_eq!(v1.json, json!({"username": ["A user with that username already exists."]}));
+    assert_eq!(
+        v1.json,
+        json!({"username": ["A user with that username already exists."]})
+    );
     let v2 = app
         .post("/api/users/")
         .v2()
@@ -87,13 +94,20 @@ async fn a_taken_username_in_other_case_is_refused() {
         .send()
         .await;
     assert_eq!(v2.status, 409);
-    assert_eq!(v2.json["errors"]["username"][0], "A user with that username already exists.");
+    assert_eq!(
+        v2.json["errors"]["username"][0],
+        "A user with that username already exists."
+    );
 }
 
 #[actix_web::test]
 async fn passwords_must_be_8_to_1024_bytes() {
     let app = spawn_app().await;
-    for (password, status) in [("1234567".to_owned(), 400), ("x".repeat(1025), 400), ("12345678".to_owned(), 201)] {
+    for (password, status) in [
+        ("1234567".to_owned(), 400),
+        ("x".repeat(1025), 400),
+        ("12345678".to_owned(), 201),
+    ] {
         let response = app
             .post("/api/users/")
             .json(&json!({"username": format!("u{}", password.len()), "password": password}))
@@ -117,7 +131,12 @@ async fn concurrent_registrations_of_one_username_create_one_user() {
     .await;
     let mut statuses = [a.status, b.status];
     statuses.sort_unstable();
-    assert!(statuses == [201, 400] || statuses == [201, 409], "{statuses:?}: {} / {}", a.text, b.text);
+    assert!(
+        statuses == [201, 400] || statuses == [201, 409],
+        "{statuses:?}: {} / {}",
+        a.text,
+        b.text
+    );
     assert_eq!(count_users(&app, "twin").await, 1);
 }
 
@@ -151,7 +170,12 @@ async fn changing_my_password_retires_the_old_one_and_my_tokens() {
     let ada = app.user("ada").await;
     // Warm the credential cache with the old password.
     assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 200);
-    let token = app.post("/api/tokens/").auth(&ada).json(&json!({"name": "ci"})).send().await;
+    let token = app
+        .post("/api/tokens/")
+        .auth(&ada)
+        .json(&json!({"name": "ci"}))
+        .send()
+        .await;
     let secret = token.json["token"].as_str().expect("token").to_owned();
     let changed = app
         .put("/api/users/me/password/")
@@ -206,5 +230,9 @@ async fn deleting_my_account_removes_me_and_my_personal_team() {
         .await
         .expect("count");
     assert_eq!(teams, 0);
-    assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 401, "the cache forgot me");
+    assert_eq!(
+        app.get("/api/users/me").auth(&ada).send().await.status,
+        401,
+        "the cache forgot me"
+    );
 }

@@ -21,7 +21,9 @@ async fn a_new_token_shows_its_secret_once_and_authenticates() {
     assert_eq!(keys, ["id", "name", "token", "created_at", "expires_at"]);
     let secret = created.json["token"].as_str().expect("token");
     assert!(secret.len() >= 43);
-    assert!(secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert!(secret
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
     assert!(created.json["expires_at"].is_string());
 
     let me = app.get("/api/users/me").bearer(secret).send().await;
@@ -64,13 +66,24 @@ async fn token_names_and_expiry_are_validated() {
 async fn a_revoked_token_no_longer_authenticates() {
     let app = spawn_app().await;
     let ada = app.user("ada").await;
-    let created = app.post("/api/tokens").auth(&ada).json(&json!({"name": "ci"})).send().await;
+    let created = app
+        .post("/api/tokens")
+        .auth(&ada)
+        .json(&json!({"name": "ci"}))
+        .send()
+        .await;
     let secret = created.json["token"].as_str().expect("token").to_owned();
     let id = created.json["id"].as_i64().expect("id");
     assert_eq!(app.get("/api/users/me").bearer(&secret).send().await.status, 200);
-    assert_eq!(app.delete(&format!("/api/tokens/{id}/")).auth(&ada).send().await.status, 204);
+    assert_eq!(
+        app.delete(&format!("/api/tokens/{id}/")).auth(&ada).send().await.status,
+        204
+    );
     assert_eq!(app.get("/api/users/me").bearer(&secret).send().await.status, 401);
-    assert_eq!(app.delete(&format!("/api/tokens/{id}")).auth(&ada).send().await.status, 404);
+    assert_eq!(
+        app.delete(&format!("/api/tokens/{id}")).auth(&ada).send().await.status,
+        404
+    );
 }
 
 #[actix_web::test]
@@ -100,9 +113,17 @@ async fn someone_elses_token_cannot_be_revoked_and_unknown_tokens_are_401() {
     let app = spawn_app().await;
     let ada = app.user("ada").await;
     let bob = app.user("bob").await;
-    let created = app.post("/api/tokens").auth(&ada).json(&json!({"name": "ci"})).send().await;
+    let created = app
+        .post("/api/tokens")
+        .auth(&ada)
+        .json(&json!({"name": "ci"}))
+        .send()
+        .await;
     let id = created.json["id"].as_i64().expect("id");
-    assert_eq!(app.delete(&format!("/api/tokens/{id}")).auth(&bob).send().await.status, 404);
+    assert_eq!(
+        app.delete(&format!("/api/tokens/{id}")).auth(&bob).send().await.status,
+        404
+    );
     assert_eq!(
         app.get("/api/users/me")
             .bearer(created.json["token"].as_str().expect("token"))
@@ -119,15 +140,20 @@ async fn tokens_are_paged_with_a_cursor_in_both_versions() {
     let app = spawn_app().await;
     let ada = app.user("ada").await;
     for i in 0..3 {
-        app.post("/api/tokens").auth(&ada).json(&json!({"name": format!("t{i}")})).send().await;
+        app.post("/api/tokens")
+            .auth(&ada)
+            .json(&json!({"name": format!("t{i}")}))
+            .send()
+            .await;
     }
     let first = app.get("/api/tokens?limit=2").auth(&ada).send().await;
     assert_eq!(first.json.as_array().map(Vec::len), Some(2));
     let link = first.header("link").expect("Link header").to_owned();
     assert!(link.ends_with("rel=\"next\"") && link.contains("limit=2"), "{link}");
     let next_url = link.trim_start_matches('<').split('>').next().expect("url");
-    let path = next_url.split_once("127.0.0.1").map(|(_, rest)| rest.split_once('/').map(|(_, p)| format!("/{p}")))
-        .flatten()
+    let path = next_url
+        .split_once("127.0.0.1")
+        .and_then(|(_, rest)| rest.split_once('/').map(|(_, p)| format!("/{p}")))
         .expect("path");
     let second = app.get(&path).auth(&ada).send().await;
     assert_eq!(second.json.as_array().map(Vec::len), Some(1));
@@ -136,7 +162,12 @@ async fn tokens_are_paged_with_a_cursor_in_both_versions() {
 
     let v2 = app.get("/api/tokens?limit=2").v2().auth(&ada).send().await;
     let cursor = v2.json["next_cursor"].as_str().expect("cursor");
-    let rest = app.get(&format!("/api/tokens?limit=2&cursor={cursor}")).v2().auth(&ada).send().await;
+    let rest = app
+        .get(&format!("/api/tokens?limit=2&cursor={cursor}"))
+        .v2()
+        .auth(&ada)
+        .send()
+        .await;
     assert_eq!(rest.json["items"].as_array().map(Vec::len), Some(1));
     assert_eq!(rest.json["next_cursor"], json!(null));
     for bad in ["limit=0", "limit=1001", "limit=x", "cursor=bogus"] {

@@ -174,14 +174,14 @@ pub struct ApiError {
     pub kind: ErrorKind,
     /// A message for the client; never contains secrets.
     pub detail: String,
-    /// Per-field messages of a validation error.
-    pub fields: Option<FieldErrors>,
+    /// Per-field messages of a validation error (boxed: errors travel in `Result`s).
+    pub fields: Option<Box<FieldErrors>>,
     /// Seconds after which a retry makes sense (429, 503).
     pub retry_after: Option<u64>,
     /// Methods the path allows (405).
     pub allow: Option<String>,
     /// Extra members of the body, such as the supported versions of a 406.
-    pub extra: Map<String, Value>,
+    pub extra: Option<Box<Map<String, Value>>>,
 }
 
 impl ApiError {
@@ -193,7 +193,7 @@ impl ApiError {
             fields: None,
             retry_after: None,
             allow: None,
-            extra: Map::new(),
+            extra: None,
         }
     }
 
@@ -201,7 +201,7 @@ impl ApiError {
     pub fn validation(fields: FieldErrors) -> Self {
         let detail = fields.first_message().unwrap_or_else(|| "Invalid input.".to_owned());
         Self {
-            fields: Some(fields),
+            fields: Some(Box::new(fields)),
             ..Self::new(ErrorKind::Validation, detail)
         }
     }
@@ -242,7 +242,7 @@ impl ApiError {
         let fields = field.map(|field| {
             let mut fields = FieldErrors::new();
             fields.add(field, detail.clone());
-            fields
+            Box::new(fields)
         });
         Self {
             fields,
@@ -285,7 +285,9 @@ impl ApiError {
 
     /// Adds a member to the body.
     pub fn with_extra(mut self, key: &str, value: Value) -> Self {
-        self.extra.insert(key.to_owned(), value);
+        self.extra
+            .get_or_insert_with(Default::default)
+            .insert(key.to_owned(), value);
         self
     }
 
@@ -298,7 +300,7 @@ impl ApiError {
             _ => {
                 let mut body = Map::new();
                 body.insert("detail".to_owned(), Value::String(self.detail.clone()));
-                body.extend(self.extra.clone());
+                body.extend(self.extra.iter().flat_map(|extra| extra.as_ref().clone()));
                 Value::Object(body)
             }
         }
@@ -318,7 +320,7 @@ impl ApiError {
         if let Some(fields) = &self.fields {
             body.insert("errors".to_owned(), fields.to_flat());
         }
-        body.extend(self.extra.clone());
+        body.extend(self.extra.iter().flat_map(|extra| extra.as_ref().clone()));
         Value::Object(body)
     }
 }

@@ -185,10 +185,16 @@ pub async fn create_database() -> TestDatabase {
 /// Creates an empty database (no migrations applied), for tests of migrating.
 pub async fn create_empty_database() -> TestDatabase {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let name = format!("{PREFIX}{}_empty_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let name = format!(
+        "{PREFIX}{}_empty_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
     let result = async {
         let mut admin = admin_connection().await?;
-        admin.batch_execute(&format!("CREATE DATABASE {}", quoted(&name))).await?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {}", quoted(&name)))
+            .await?;
         url_for(&name)
     }
     .await;
@@ -202,7 +208,11 @@ pub async fn create_empty_database() -> TestDatabase {
 /// dropped with the returned value if something creates it.
 pub fn missing_database() -> TestDatabase {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let name = format!("{PREFIX}{}_missing_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    let name = format!(
+        "{PREFIX}{}_missing_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
     match url_for(&name) {
         Ok(url) => TestDatabase { name, url },
         Err(error) => panic!("building the URL of {name}: {error:#}"),
