@@ -1,10 +1,8 @@
 //! The teams side of accounts' [`accounts::TeamDirectory`].
 
 use accounts::{TeamDirectory, UserTeams};
-use database::schema::team_members;
-use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use kernel::ApiError;
@@ -39,40 +37,15 @@ impl TeamDirectory for Directory {
         .boxed()
     }
 
+    /// Locks the user's teams (team rows, as every membership change does, so
+    /// that a concurrent demotion or a co-owner's own deletion cannot slip
+    /// between the check and the delete) and refuses while the user is the
+    /// last owner of a non-personal team with other members.
     fn user_deleting<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         user_id: i64,
     ) -> BoxFuture<'a, Result<(), ApiError>> {
-        async move {
-            // Teams the user owns alone while others are members.
-            let owned: Vec<i64> = team_members::table
-                .filter(team_members::user_id.eq(user_id))
-                .filter(team_members::role.eq("owner"))
-                .select(team_members::team_id)
-                .for_update()
-                .load(conn)
-                .await?;
-            // The personal team goes with the account, whoever else is in it.
-            let personal = service::personal_team_id(conn, user_id).await?;
-            for team_id in owned.into_iter().filter(|id| Some(*id) != personal) {
-                let members = service::members_of(conn, &[team_id]).await?;
-                let other_owner = members
-                    .iter()
-                    .any(|m| m.user_id != user_id && m.role == crate::model::Role::Owner);
-                let others = members.iter().any(|m| m.user_id != user_id);
-                if others && !other_owner {
-                    return Err(ApiError::conflict(
-                        None,
-                        format!(
-                            "You are the last owner of team {team_id}, which has other members: \
-                             make another member an owner first."
-                        ),
-                    ));
-                }
-            }
-            Ok(())
-        }
-        .boxed()
+        async move { Ok(service::check_account_deletion(conn, user_id).await?) }.boxed()
     }
 }

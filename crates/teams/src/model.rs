@@ -75,6 +75,87 @@ impl TeamWithMembers {
     pub fn role_of(&self, user_id: i64) -> Option<Role> {
         self.members.iter().find(|m| m.user_id == user_id).map(|m| m.role)
     }
+
+    /// How many members are owners.
+    pub fn owner_count(&self) -> usize {
+        self.members.iter().filter(|m| m.role == Role::Owner).count()
+    }
+
+    /// A strong `ETag` (quoted) of the team's state: id, name, kind, times,
+    /// and every member with their role. Teams have no revision column, so
+    /// the tag is a hash of what a client sees; it changes whenever that does,
+    /// and is the same in every server instance.
+    pub fn etag(&self) -> String {
+        let mut hash = Fnv64::new();
+        hash.write_i64(self.team.id);
+        hash.write_str(&self.team.name);
+        hash.write(&[u8::from(self.team.personal)]);
+        hash.write_i64(self.team.created_at.timestamp_micros());
+        hash.write_i64(self.team.updated_at.timestamp_micros());
+        hash.write_i64(i64::try_from(self.members.len()).unwrap_or(i64::MAX));
+        for member in &self.members {
+            hash.write_i64(member.user_id);
+            hash.write_str(&member.username);
+            hash.write_str(member.role.as_str());
+        }
+        format!("\"t{:016x}\"", hash.finish())
+    }
+}
+
+/// 64-bit FNV-1a: small, stable across builds and platforms (unlike
+/// `DefaultHasher`), which is what an `ETag` needs; not a defence against
+/// deliberate collisions, which an `ETag` does not need.
+struct Fnv64(u64);
+
+impl Fnv64 {
+    fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn write_i64(&mut self, value: i64) {
+        self.write(&value.to_le_bytes());
+    }
+
+    /// Length first, so that `("ab", "c")` and `("a", "bc")` differ.
+    fn write_str(&mut self, value: &str) {
+        self.write_i64(i64::try_from(value.len()).unwrap_or(i64::MAX));
+        self.write(value.as_bytes());
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The `If-Match` header of a write, kept as text so that it can be checked
+/// inside the transaction, against the state locked there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IfMatch(pub Option<String>);
+
+impl IfMatch {
+    /// No precondition: every state is accepted.
+    pub fn any() -> Self {
+        Self(None)
+    }
+
+    /// Whether the header admits `etag` (`*`, the tag itself, or its weak form);
+    /// no header admits everything.
+    pub fn allows(&self, etag: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(value) => value
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag)),
+        }
+    }
 }
 
 /// A new team row.
@@ -113,4 +194,73 @@ pub struct Invitation {
     pub inviter_id: Option<i64>,
     /// When the invitation was made.
     pub created_at: DateTime<Utc>,
+}
+
+/// An invitation as shown: with its team, the invitee and who invited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationDetails {
+    /// Invitation id.
+    pub id: i64,
+    /// The team's id.
+    pub team_id: i64,
+    /// The team's name.
+    pub team_name: String,
+    /// The invited user's id.
+    pub invitee_id: i64,
+    /// The invited user's name.
+    pub invitee_username: String,
+    /// The inviter's id and name, unless their account is gone.
+    pub inviter: Option<(i64, String)>,
+    /// When the invitation was made.
+    pub created_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn team(name: &str, members: &[(i64, Role)]) -> TeamWithMembers {
+        let at = Utc.timestamp_opt(1_700_000_000, 0).single().expect("time");
+        TeamWithMembers {
+            team: Team {
+                id: 7,
+                name: name.to_owned(),
+                personal: false,
+                created_at: at,
+                updated_at: at,
+            },
+            members: members
+                .iter()
+                .map(|(user_id, role)| Member {
+                    team_id: 7,
+                    user_id: *user_id,
+                    username: format!("user{user_id}"),
+                    role: *role,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn etag_is_deterministic_and_follows_names_members_and_roles() {
+        let base = team("Blues", &[(1, Role::Owner), (2, Role::Member)]);
+        assert_eq!(base.etag(), base.clone().etag());
+        assert!(base.etag().starts_with("\"t") && base.etag().ends_with('"') && base.etag().len() == 19);
+        assert_ne!(base.etag(), team("Reds", &[(1, Role::Owner), (2, Role::Member)]).etag());
+        assert_ne!(base.etag(), team("Blues", &[(1, Role::Owner), (2, Role::Owner)]).etag());
+        assert_ne!(base.etag(), team("Blues", &[(1, Role::Owner)]).etag());
+    }
+
+    #[test]
+    fn if_match_accepts_star_the_tag_and_its_weak_form() {
+        let etag = "\"t1\"";
+        assert!(IfMatch::any().allows(etag));
+        assert!(IfMatch(Some("*".to_owned())).allows(etag));
+        assert!(IfMatch(Some("\"t0\", \"t1\"".to_owned())).allows(etag));
+        assert!(IfMatch(Some("W/\"t1\"".to_owned())).allows(etag));
+        assert!(!IfMatch(Some("\"t0\"".to_owned())).allows(etag));
+        assert!(!IfMatch(Some(String::new())).allows(etag));
+    }
 }

@@ -1,0 +1,610 @@
+//! HTTP handlers of teams: parse, authorise, call the service, shape the response.
+//!
+//! Every route needs a user. Someone who is not a member of a team gets 404
+//! for it and everything under it, exactly as for an id that does not exist;
+//! a member trying an owner's action gets 403.
+
+// `ApiError` is the workspace's one error type at the HTTP edge; its size is
+// the kernel's choice (newer clippy flags every `Result<_, ApiError>` helper).
+#![allow(clippy::result_large_err, reason = "ApiError is the kernel's edge error type")]
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use api_versioning::{respond, ApiVersion};
+use database::Pool;
+use kernel::pagination::split_page;
+use kernel::{input, ApiError, Cursor, FieldErrors, PageParams};
+use serde_json::{Map, Value};
+
+use accounts::CurrentUser;
+
+use crate::model::{IfMatch, Role, TeamWithMembers};
+use crate::service;
+use crate::wire::v1::TeamV1;
+use crate::wire::v2::{TeamPageV2, TeamV2};
+use crate::wire::{
+    TeamInvitation, TeamInvitationPageV2, TeamInvitationRequest, TeamMember, TeamMemberPageV2, TeamPatchRequest,
+    TeamRequest, TeamRoleRequest,
+};
+
+/// Longest team name, in characters, after trimming.
+const TEAM_NAME_CHARS: usize = 150;
+
+/// A team in the version's shape, with its `ETag` in 2.0.
+fn team_response(status: StatusCode, version: ApiVersion, viewer_id: i64, team: &TeamWithMembers) -> HttpResponse {
+    let etag = team.etag();
+    match version {
+        ApiVersion::V1 => respond::json_with_etag(status, version, &etag, &TeamV1::from(team)),
+        ApiVersion::V2 => respond::json_with_etag(status, version, &etag, &TeamV2::new(team, viewer_id)),
+    }
+}
+
+/// The `If-Match` a write must satisfy: 2.0 only, as 1.0 has no `ETag`s.
+fn if_match(req: &HttpRequest, version: ApiVersion) -> IfMatch {
+    match version {
+        ApiVersion::V1 => IfMatch::any(),
+        // A header that is not text matches no tag.
+        ApiVersion::V2 => IfMatch(
+            req.headers()
+                .get(header::IF_MATCH)
+                .map(|value| value.to_str().unwrap_or_default().to_owned()),
+        ),
+    }
+}
+
+/// `name` from a write body: trimmed, 1 to 150 characters.
+fn read_name(body: &Value, required: bool) -> Result<Option<String>, ApiError> {
+    let map = input::object(body)?;
+    let mut errors = FieldErrors::new();
+    let name = input::string(map, "name", required, TEAM_NAME_CHARS, &mut errors);
+    errors.into_result()?;
+    Ok(name.flatten())
+}
+
+/// `role` from a role change body: `owner` or `member`.
+fn read_role(map: &Map<String, Value>) -> Result<Role, ApiError> {
+    match map.get("role") {
+        None => Err(ApiError::field("role", "This field is required.")),
+        Some(Value::Null) => Err(ApiError::field("role", "This field may not be null.")),
+        Some(Value::String(s)) => Role::parse(s).ok_or_else(|| {
+            ApiError::field(
+                "role",
+                format!("\"{s}\" is not a valid choice: use \"owner\" or \"member\"."),
+            )
+        }),
+        Some(other) => Err(ApiError::field(
+            "role",
+            format!("\"{other}\" is not a valid choice: use \"owner\" or \"member\"."),
+        )),
+    }
+}
+
+/// `?limit=` and `?cursor=`, and the id the cursor points after.
+fn page_params(query: &[(String, String)], version: ApiVersion) -> Result<(PageParams, Option<i64>), ApiError> {
+    let page = PageParams::parse(query, version.default_limit())?;
+    let after = page.cursor.as_ref().map(|c| c.int(0)).transpose()?;
+    Ok((page, after))
+}
+
+/// My teams, by id.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
+        ("cursor" = Option<String>, Query, description = "The cursor of the next page"),
+    ),
+    responses(
+        (status = 200, description = "1.0: a bare array (next page in `Link`); 2.0: `items` and `next_cursor`",
+            headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
+            content(
+                (Vec<TeamV1> = "application/vnd.photoroom+json; version=1.0"),
+                (TeamPageV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid limit or cursor"),
+        (status = 401, description = "Missing or wrong credentials"),
+    )
+)]
+#[get("/teams")]
+async fn list_teams(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, after) = page_params(&query, version)?;
+    let mut conn = pool.get().await?;
+    let rows = service::list_teams(&mut conn, user.id, after, page.fetch_limit()).await?;
+    let (rows, next) = split_page(rows, page.limit, |t| Cursor(vec![t.team.id.into()]));
+    Ok(match version {
+        ApiVersion::V1 => {
+            let items: Vec<TeamV1> = rows.iter().map(TeamV1::from).collect();
+            respond::list(&req, version, &items, next.as_ref())
+        }
+        ApiVersion::V2 => {
+            let items: Vec<TeamV2> = rows.iter().map(|t| TeamV2::new(t, user.id)).collect();
+            respond::list(&req, version, &items, next.as_ref())
+        }
+    })
+}
+
+/// Create a team; I become its owner.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    request_body(content = TeamRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The new team",
+            headers(
+                ("Location" = String, description = "The team's URL"),
+                ("ETag" = String, description = "2.0: the team's entity tag"),
+            ),
+            content(
+                (TeamV1 = "application/vnd.photoroom+json; version=1.0"),
+                (TeamV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid name; in 1.0 also a name taken by another team"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 409, description = "2.0: another team has that name, ignoring case"),
+    )
+)]
+#[post("/teams")]
+async fn create_team(
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let name = read_name(&body, true)?.ok_or_else(|| ApiError::field("name", "This field is required."))?;
+    let mut conn = pool.get().await?;
+    let team = service::create_team(&mut conn, user.id, &name).await?;
+    let mut response = team_response(StatusCode::CREATED, version, user.id, &team);
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/teams/{}/", team.team.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// One of my teams.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id")),
+    responses(
+        (status = 200, description = "The team",
+            headers(("ETag" = String, description = "2.0: the team's entity tag")),
+            content(
+                (TeamV1 = "application/vnd.photoroom+json; version=1.0"),
+                (TeamV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such team, or not a member"),
+    )
+)]
+#[get("/teams/{id}")]
+async fn get_team(
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    let team = service::get_team(&mut conn, path.into_inner(), user.id).await?;
+    Ok(team_response(StatusCode::OK, version, user.id, &team))
+}
+
+/// Rename a team I own (a personal team keeps its user's name).
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Team id"),
+        ("If-Match" = Option<String>, Header, description = "2.0: the team's `ETag` as read; a stale one gets 412"),
+    ),
+    request_body(content = TeamRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The renamed team",
+            headers(("ETag" = String, description = "2.0: the team's new entity tag")),
+            content(
+                (TeamV1 = "application/vnd.photoroom+json; version=1.0"),
+                (TeamV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid name; in 1.0 also a taken name or a personal team"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 403, description = "A member who is not an owner"),
+        (status = 404, description = "No such team, or not a member"),
+        (status = 409, description = "2.0: another team has that name, or the team is personal"),
+        (status = 412, description = "2.0: `If-Match` does not match the team's `ETag`"),
+    )
+)]
+#[put("/teams/{id}")]
+async fn replace_team(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let name = read_name(&body, true)?;
+    rename(&req, version, &user, &pool, path.into_inner(), name).await
+}
+
+/// Rename a team I own; without `name` nothing changes.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Team id"),
+        ("If-Match" = Option<String>, Header, description = "2.0: the team's `ETag` as read; a stale one gets 412"),
+    ),
+    request_body(content = TeamPatchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The team",
+            headers(("ETag" = String, description = "2.0: the team's new entity tag")),
+            content(
+                (TeamV1 = "application/vnd.photoroom+json; version=1.0"),
+                (TeamV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid name; in 1.0 also a taken name or a personal team"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 403, description = "A member who is not an owner"),
+        (status = 404, description = "No such team, or not a member"),
+        (status = 409, description = "2.0: another team has that name, or the team is personal"),
+        (status = 412, description = "2.0: `If-Match` does not match the team's `ETag`"),
+    )
+)]
+#[patch("/teams/{id}")]
+async fn update_team(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let name = read_name(&body, false)?;
+    rename(&req, version, &user, &pool, path.into_inner(), name).await
+}
+
+async fn rename(
+    req: &HttpRequest,
+    version: ApiVersion,
+    user: &CurrentUser,
+    pool: &Pool,
+    team_id: i64,
+    name: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let precondition = if_match(req, version);
+    let mut conn = pool.get().await?;
+    let team = service::rename_team(&mut conn, team_id, user.id, name.as_deref(), &precondition).await?;
+    Ok(team_response(StatusCode::OK, version, user.id, &team))
+}
+
+/// Delete a team I own, with its palettes; a personal team cannot be deleted.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Team id"),
+        ("If-Match" = Option<String>, Header, description = "2.0: the team's `ETag` as read; a stale one gets 412"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "1.0: a personal team"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 403, description = "A member who is not an owner"),
+        (status = 404, description = "No such team, or not a member"),
+        (status = 409, description = "2.0: a personal team"),
+        (status = 412, description = "2.0: `If-Match` does not match the team's `ETag`"),
+    )
+)]
+#[delete("/teams/{id}")]
+async fn delete_team(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let precondition = if_match(&req, version);
+    let mut conn = pool.get().await?;
+    service::delete_team(&mut conn, path.into_inner(), user.id, &precondition).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The members of one of my teams, with their roles, by user id.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Team id"),
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
+        ("cursor" = Option<String>, Query, description = "The cursor of the next page"),
+    ),
+    responses(
+        (status = 200, description = "1.0: a bare array (next page in `Link`); 2.0: `items` and `next_cursor`",
+            headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
+            content(
+                (Vec<TeamMember> = "application/vnd.photoroom+json; version=1.0"),
+                (TeamMemberPageV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid limit or cursor"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such team, or not a member"),
+    )
+)]
+#[get("/teams/{id}/members")]
+async fn list_members(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, after) = page_params(&query, version)?;
+    let mut conn = pool.get().await?;
+    let rows = service::list_members(&mut conn, path.into_inner(), user.id, after, page.fetch_limit()).await?;
+    let (rows, next) = split_page(rows, page.limit, |m| Cursor(vec![m.user_id.into()]));
+    let items: Vec<TeamMember> = rows.iter().map(TeamMember::from).collect();
+    Ok(respond::list(&req, version, &items, next.as_ref()))
+}
+
+/// Change a member's role; owners only, and the team keeps an owner.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Team id"),
+        ("user_id" = i64, Path, description = "The member's user id"),
+    ),
+    request_body(content = TeamRoleRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The member with their new role", content(
+            (TeamMember = "application/vnd.photoroom+json; version=1.0"),
+            (TeamMember = "application/vnd.photoroom+json; version=2.0"),
+        )),
+        (status = 400, description = "Invalid role; in 1.0 also the last owner stepping down"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 403, description = "A member who is not an owner"),
+        (status = 404, description = "No such team or member, or not a member"),
+        (status = 409, description = "2.0: the last owner (or a personal team's user) stepping down"),
+    )
+)]
+#[patch("/teams/{id}/members/{user_id}")]
+async fn change_role(
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<(i64, i64)>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let (team_id, target_id) = path.into_inner();
+    let role = read_role(input::object(&body)?)?;
+    let mut conn = pool.get().await?;
+    let member = service::change_role(&mut conn, team_id, user.id, target_id, role).await?;
+    Ok(respond::json(StatusCode::OK, &TeamMember::from(&member)))
+}
+
+/// Remove a member (owners), or myself (as leaving).
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Team id"),
+        ("user_id" = i64, Path, description = "The member's user id"),
+    ),
+    responses(
+        (status = 204, description = "Removed; a team whose last member leaves is deleted"),
+        (status = 400, description = "1.0: the last owner leaving, or a personal team's user"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 403, description = "A member removing someone else"),
+        (status = 404, description = "No such team or member, or not a member"),
+        (status = 409, description = "2.0: the last owner leaving, or a personal team's user"),
+    )
+)]
+#[delete("/teams/{id}/members/{user_id}")]
+async fn remove_member(
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (team_id, target_id) = path.into_inner();
+    let mut conn = pool.get().await?;
+    service::remove_member(&mut conn, team_id, user.id, target_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The pending invitations of a team I own, by id.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Team id"),
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
+        ("cursor" = Option<String>, Query, description = "The cursor of the next page"),
+    ),
+    responses(
+        (status = 200, description = "1.0: a bare array (next page in `Link`); 2.0: `items` and `next_cursor`",
+            headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
+            content(
+                (Vec<TeamInvitation> = "application/vnd.photoroom+json; version=1.0"),
+                (TeamInvitationPageV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid limit or cursor"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 403, description = "A member who is not an owner"),
+        (status = 404, description = "No such team, or not a member"),
+    )
+)]
+#[get("/teams/{id}/invitations")]
+async fn list_team_invitations(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, after) = page_params(&query, version)?;
+    let mut conn = pool.get().await?;
+    let rows = service::team_invitations(&mut conn, path.into_inner(), user.id, after, page.fetch_limit()).await?;
+    let (rows, next) = split_page(rows, page.limit, |i| Cursor(vec![i.id.into()]));
+    let items: Vec<TeamInvitation> = rows.iter().map(TeamInvitation::from).collect();
+    Ok(respond::list(&req, version, &items, next.as_ref()))
+}
+
+/// Invite a user, by username, to a team I own.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id")),
+    request_body(content = TeamInvitationRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The invitation", content(
+            (TeamInvitation = "application/vnd.photoroom+json; version=1.0"),
+            (TeamInvitation = "application/vnd.photoroom+json; version=2.0"),
+        )),
+        (status = 400, description = "Missing or unknown username; in 1.0 also a member or invitee already"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 403, description = "A member who is not an owner"),
+        (status = 404, description = "No such team, or not a member"),
+        (status = 409, description = "2.0: the user is a member or invited already"),
+    )
+)]
+#[post("/teams/{id}/invitations")]
+async fn invite(
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<i64>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let map = input::object(&body)?;
+    let mut errors = FieldErrors::new();
+    let username = input::string(map, "username", true, TEAM_NAME_CHARS, &mut errors).flatten();
+    errors.into_result()?;
+    let username = username.ok_or_else(|| ApiError::field("username", "This field is required."))?;
+    let mut conn = pool.get().await?;
+    let invitation = service::invite(&mut conn, path.into_inner(), user.id, &username).await?;
+    Ok(respond::json(StatusCode::CREATED, &TeamInvitation::from(&invitation)))
+}
+
+/// Revoke a pending invitation of a team I own.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "Team id"),
+        ("invitation_id" = i64, Path, description = "Invitation id"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 403, description = "A member who is not an owner"),
+        (status = 404, description = "No such team or invitation, or not a member"),
+    )
+)]
+#[delete("/teams/{id}/invitations/{invitation_id}")]
+async fn revoke_invitation(
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (team_id, invitation_id) = path.into_inner();
+    let mut conn = pool.get().await?;
+    service::revoke_invitation(&mut conn, team_id, user.id, invitation_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Invitations addressed to me, by id.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(
+        ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
+        ("cursor" = Option<String>, Query, description = "The cursor of the next page"),
+    ),
+    responses(
+        (status = 200, description = "1.0: a bare array (next page in `Link`); 2.0: `items` and `next_cursor`",
+            headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
+            content(
+                (Vec<TeamInvitation> = "application/vnd.photoroom+json; version=1.0"),
+                (TeamInvitationPageV2 = "application/vnd.photoroom+json; version=2.0"),
+            )),
+        (status = 400, description = "Invalid limit or cursor"),
+        (status = 401, description = "Missing or wrong credentials"),
+    )
+)]
+#[get("/invitations")]
+async fn my_invitations(
+    req: HttpRequest,
+    version: ApiVersion,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, ApiError> {
+    let (page, after) = page_params(&query, version)?;
+    let mut conn = pool.get().await?;
+    let rows = service::my_invitations(&mut conn, user.id, after, page.fetch_limit()).await?;
+    let (rows, next) = split_page(rows, page.limit, |i| Cursor(vec![i.id.into()]));
+    let items: Vec<TeamInvitation> = rows.iter().map(TeamInvitation::from).collect();
+    Ok(respond::list(&req, version, &items, next.as_ref()))
+}
+
+/// Accept my invitation and join the team as a member.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id")),
+    responses(
+        (status = 204, description = "Joined (or a member already); the invitation is used up"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such team, or no pending invitation of mine to it"),
+    )
+)]
+#[put("/teams/{id}/membership")]
+async fn join_team(user: CurrentUser, pool: web::Data<Pool>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    service::accept_invitation(&mut conn, path.into_inner(), user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Leave a team, or decline my invitation to it.
+#[utoipa::path(
+    tag = "teams",
+    security(("basic" = []), ("bearer" = [])),
+    params(("id" = i64, Path, description = "Team id")),
+    responses(
+        (status = 204, description = "Left (a team whose last member leaves is deleted), or declined"),
+        (status = 400, description = "1.0: my personal team, or I am its last owner and others remain"),
+        (status = 401, description = "Missing or wrong credentials"),
+        (status = 404, description = "No such team, or neither a member nor invited"),
+        (status = 409, description = "2.0: my personal team, or I am its last owner and others remain"),
+    )
+)]
+#[delete("/teams/{id}/membership")]
+async fn leave_team(user: CurrentUser, pool: web::Data<Pool>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    service::leave_or_decline(&mut conn, path.into_inner(), user.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the routes of teams (under `/api`).
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_teams)
+        .service(create_team)
+        .service(get_team)
+        .service(replace_team)
+        .service(update_team)
+        .service(delete_team)
+        .service(list_members)
+        .service(change_role)
+        .service(remove_member)
+        .service(list_team_invitations)
+        .service(invite)
+        .service(revoke_invitation)
+        .service(my_invitations)
+        .service(join_team)
+        .service(leave_team);
+}
