@@ -4,10 +4,6 @@
 //! for it and everything under it, exactly as for an id that does not exist;
 //! a member trying an owner's action gets 403.
 
-// `ApiError` is the workspace's one error type at the HTTP edge; its size is
-// the kernel's choice (newer clippy flags every `Result<_, ApiError>` helper).
-#![allow(clippy::result_large_err, reason = "ApiError is the kernel's edge error type")]
-
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use api_versioning::{respond, ApiVersion};
