@@ -35,6 +35,7 @@
 //! The default order is by id ascending (creation order); `name` sorts by
 //! `lower(name)` as PostgreSQL computes it, the value the cursor keeps.
 
+#![warn(missing_docs)]
 pub mod color;
 pub mod model;
 pub mod routes;

@@ -144,9 +144,8 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
 }
 
 /// The palettes of my teams, filtered, sorted and paged.
-///
-/// One statement in 2.0 (palettes of my teams joined to their team's name);
-/// two in 1.0 (the same, then the members of the page's teams).
+// One statement in 2.0 (palettes of my teams joined to their team's name);
+// two in 1.0 (the same, then the members of the page's teams).
 #[utoipa::path(
     tag = "palettes",
     security(("basic" = []), ("bearer" = [])),
@@ -154,7 +153,7 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
         ("team" = Option<i64>, Query, description = "Only this team's palettes; a team I am not in gives an empty list"),
         ("search" = Option<String>, Query, description = "Only palettes whose name contains this text, ignoring case"),
         ("color" = Option<String>, Query, description = "Only palettes containing this colour (any accepted form, e.g. `#ABC`)"),
-        ("ordering" = Option<PaletteOrdering>, Query, description = "Sort order; by id (creation order) when absent"),
+        ("ordering" = inline(Option<PaletteOrdering>), Query, description = "Sort order; by id (creation order) when absent"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
         ("cursor" = Option<String>, Query, description = "The cursor of the next page (from `Link` in 1.0, `next_cursor` in 2.0), with the same filters and ordering"),
     ),

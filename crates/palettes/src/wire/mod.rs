@@ -48,17 +48,19 @@ pub struct PaletteNamedColorInput {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaletteWrite {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(nullable = false, min_length = 1, max_length = 255)]
     pub name: Option<String>,
     /// 2.0: free text, up to 2000 characters after trimming.
-    #[schema(max_length = 2000)]
+    #[schema(nullable = false, max_length = 2000)]
     pub description: Option<String>,
     /// 1.0: the owning team, one I belong to. Moving a palette needs both teams.
+    #[schema(nullable = false)]
     pub owner_id: Option<i64>,
     /// 2.0: the owning team, one I belong to. Moving a palette needs both teams.
+    #[schema(nullable = false)]
     pub team_id: Option<i64>,
     /// 0 to 256 colours, in order; 1.0 takes hex strings only.
-    #[schema(max_items = 256)]
+    #[schema(nullable = false, max_items = 256)]
     pub colors: Option<Vec<PaletteColorInput>>,
 }
 
@@ -68,7 +70,7 @@ pub struct PaletteCopyRequest {
     /// The team to copy into, one I belong to (a number or a numeric string).
     pub team_id: i64,
     /// The copy's name; the original's when absent (a clash is a duplicate).
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(nullable = false, min_length = 1, max_length = 255)]
     pub name: Option<String>,
 }
 
