@@ -1,8 +1,9 @@
 //! HTTP handlers of palettes: parse, authorise, call the service, shape the response.
 //!
-//! Order of checks on one palette, as the seed's framework did it: not
-//! visible (404), then a stale `If-Match` (412), then the body (400), then
-//! the write (a duplicate name: 400 in 1.0, 409 in 2.0).
+//! Order of checks on one palette: not visible (404) first, as the seed's
+//! framework did, so a body tells nothing about a palette one cannot see;
+//! then a stale `If-Match` (412); then the body (400); then the write (a
+//! duplicate name: 400 in 1.0, 409 in 2.0).
 
 use std::collections::HashMap;
 
