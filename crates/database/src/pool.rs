@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use diesel::connection::InstrumentationEvent;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
@@ -54,6 +54,9 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
         settings.statement_timeout.as_millis()
     );
     let mut config = ManagerConfig::default();
+    // No `SELECT 1` on every checkout: a connection that broke is noticed on
+    // first use (that request gets a 503) and never returns to the pool.
+    config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| establish(url, session_setup.clone()));
     let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
     DeadPool::builder(manager)
