@@ -237,7 +237,11 @@ pub async fn list_members(
         .collect())
 }
 
-diesel::alias!(users as inviters: InvitersAlias);
+/// `users` a second time, as the inviter of an invitation.
+mod aliases {
+    diesel::alias!(database::schema::users as inviters: InvitersAlias);
+}
+use aliases::inviters;
 
 type InvitationRow = (i64, i64, String, i64, String, Option<(i64, String)>, DateTime<Utc>);
 
