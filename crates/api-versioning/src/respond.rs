@@ -42,16 +42,55 @@ pub fn json_with_etag<T: Serialize>(status: StatusCode, version: ApiVersion, eta
     response.json(body)
 }
 
-/// Whether an `If-Match` header admits `etag` (no header admits everything).
+/// An `If-Match` precondition, owned so it can travel into a transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IfMatch(pub Option<String>);
+
+impl IfMatch {
+    /// No precondition: every state is accepted.
+    pub fn any() -> Self {
+        Self(None)
+    }
+
+    /// The request's `If-Match`; a header that is not text matches no tag.
+    pub fn from_request(req: &HttpRequest) -> Self {
+        Self(
+            req.headers()
+                .get(header::IF_MATCH)
+                .map(|value| value.to_str().unwrap_or_default().to_owned()),
+        )
+    }
+
+    /// Whether the precondition admits `etag` (`*`, the tag itself, or its weak form);
+    /// no header admits everything.
+    pub fn allows(&self, etag: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(value) => value
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag)),
+        }
+    }
+}
+
+/// Whether the request's `If-Match` admits `etag` (no header admits everything).
 pub fn if_match_allows(req: &HttpRequest, etag: &str) -> bool {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return true;
-    };
-    let Ok(value) = value.to_str() else {
-        return false;
-    };
-    value
-        .split(',')
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag))
+    IfMatch::from_request(req).allows(etag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IfMatch;
+
+    #[test]
+    fn if_match_accepts_star_the_tag_and_its_weak_form() {
+        let etag = "\"t1\"";
+        assert!(IfMatch::any().allows(etag));
+        assert!(IfMatch(Some("*".to_owned())).allows(etag));
+        assert!(IfMatch(Some("\"t0\", \"t1\"".to_owned())).allows(etag));
+        assert!(IfMatch(Some("W/\"t1\"".to_owned())).allows(etag));
+        assert!(!IfMatch(Some("\"t0\"".to_owned())).allows(etag));
+        assert!(!IfMatch(Some(String::new())).allows(etag));
+    }
 }

@@ -134,30 +134,6 @@ impl Fnv64 {
     }
 }
 
-/// The `If-Match` header of a write, kept as text so that it can be checked
-/// inside the transaction, against the state locked there.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IfMatch(pub Option<String>);
-
-impl IfMatch {
-    /// No precondition: every state is accepted.
-    pub fn any() -> Self {
-        Self(None)
-    }
-
-    /// Whether the header admits `etag` (`*`, the tag itself, or its weak form);
-    /// no header admits everything.
-    pub fn allows(&self, etag: &str) -> bool {
-        match &self.0 {
-            None => true,
-            Some(value) => value
-                .split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag)),
-        }
-    }
-}
-
 /// A new team row.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = teams)]
@@ -251,16 +227,5 @@ mod tests {
         assert_ne!(base.etag(), team("Reds", &[(1, Role::Owner), (2, Role::Member)]).etag());
         assert_ne!(base.etag(), team("Blues", &[(1, Role::Owner), (2, Role::Owner)]).etag());
         assert_ne!(base.etag(), team("Blues", &[(1, Role::Owner)]).etag());
-    }
-
-    #[test]
-    fn if_match_accepts_star_the_tag_and_its_weak_form() {
-        let etag = "\"t1\"";
-        assert!(IfMatch::any().allows(etag));
-        assert!(IfMatch(Some("*".to_owned())).allows(etag));
-        assert!(IfMatch(Some("\"t0\", \"t1\"".to_owned())).allows(etag));
-        assert!(IfMatch(Some("W/\"t1\"".to_owned())).allows(etag));
-        assert!(!IfMatch(Some("\"t0\"".to_owned())).allows(etag));
-        assert!(!IfMatch(Some(String::new())).allows(etag));
     }
 }

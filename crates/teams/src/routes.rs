@@ -6,6 +6,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use api_versioning::respond::IfMatch;
 use api_versioning::{respond, ApiVersion};
 use database::Pool;
 use kernel::pagination::split_page;
@@ -14,7 +15,7 @@ use serde_json::{Map, Value};
 
 use accounts::CurrentUser;
 
-use crate::model::{IfMatch, Role, TeamWithMembers};
+use crate::model::{Role, TeamWithMembers};
 use crate::service;
 use crate::wire::v1::TeamV1;
 use crate::wire::v2::{TeamPageV2, TeamV2};
@@ -39,12 +40,7 @@ fn team_response(status: StatusCode, version: ApiVersion, viewer_id: i64, team: 
 fn if_match(req: &HttpRequest, version: ApiVersion) -> IfMatch {
     match version {
         ApiVersion::V1 => IfMatch::any(),
-        // A header that is not text matches no tag.
-        ApiVersion::V2 => IfMatch(
-            req.headers()
-                .get(header::IF_MATCH)
-                .map(|value| value.to_str().unwrap_or_default().to_owned()),
-        ),
+        ApiVersion::V2 => IfMatch::from_request(req),
     }
 }
 

@@ -22,7 +22,8 @@ use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::error::{is_unique_violation, TeamError};
-use crate::model::{IfMatch, InvitationDetails, Member, NewMember, NewTeam, Role, Team, TeamWithMembers};
+use crate::model::{InvitationDetails, Member, NewMember, NewTeam, Role, Team, TeamWithMembers};
+use api_versioning::respond::IfMatch;
 
 /// The ids of the teams `user_id` belongs to, as a subquery other domains can
 /// filter on (`team_id.eq_any(member_team_ids(user_id))`) in a single statement.
