@@ -1,7 +1,8 @@
 -- Users and their API tokens.
 CREATE TABLE users (
     id            BIGSERIAL PRIMARY KEY,
-    username      TEXT NOT NULL CHECK (username ~ '^[A-Za-z0-9@.+_-]{1,150}$'),
+    -- 1 to 150 letters (any script), digits and @.+-_; the service checks the characters.
+    username      TEXT NOT NULL CHECK (char_length(username) BETWEEN 1 AND 150 AND username !~ '\s'),
     password_hash TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()

@@ -167,7 +167,9 @@ impl Auth {
         self.throttle
             .check(address, username)
             .map_err(ApiError::too_many_requests)?;
-        let login = if password.len() > PASSWORD_BYTES.1 || username.chars().count() > 150 {
+        // Such a user cannot exist (and PostgreSQL text cannot hold NUL): check the dummy hash.
+        let impossible = password.len() > PASSWORD_BYTES.1 || username.chars().count() > 150 || username.contains('\0');
+        let login = if impossible {
             None
         } else {
             let mut conn = pool.get().await?;

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use api_versioning::respond::IfMatch;
 use api_versioning::{respond, ApiVersion};
 use chrono::{Duration, Utc};
 use database::Pool;
@@ -11,6 +12,7 @@ use kernel::input;
 use kernel::pagination::split_page;
 use kernel::{ApiError, Cursor, FieldErrors, PageParams};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::auth::{new_token_secret, Auth};
 use crate::directory::TeamDirectory;
@@ -32,6 +34,18 @@ fn user_body(version: ApiVersion, user: &User, teams: &UserTeams) -> Value {
     .unwrap_or(Value::Null)
 }
 
+/// The 2.0 `ETag` of a user: it changes only if the user is replaced.
+fn user_etag(user: &User) -> String {
+    let digest = Sha256::digest(format!(
+        "{}\0{}\0{}",
+        user.id,
+        user.username,
+        user.created_at.timestamp_micros()
+    ));
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("\"u{hex}\"")
+}
+
 fn is_unique_violation(error: &ApiError) -> bool {
     error.kind == kernel::ErrorKind::Conflict
 }
@@ -41,7 +55,7 @@ fn is_unique_violation(error: &ApiError) -> bool {
     tag = "accounts",
     request_body(content = RegisterRequest, content_type = "application/json"),
     responses(
-        (status = 201, description = "The new user", content(
+        (status = 201, description = "The new user", headers(("ETag" = String, description = "2.0 only")), content(
             (UserV1 = "application/vnd.photoroom+json; version=1.0"),
             (UserV2 = "application/vnd.photoroom+json; version=2.0"),
         )),
@@ -107,7 +121,12 @@ async fn register(
         }
         other => other?,
     };
-    Ok(respond::json(StatusCode::CREATED, &user_body(version, &user, &teams)))
+    Ok(respond::json_with_etag(
+        StatusCode::CREATED,
+        version,
+        &user_etag(&user),
+        &user_body(version, &user, &teams),
+    ))
 }
 
 /// Who am I, with my teams.
@@ -115,7 +134,7 @@ async fn register(
     tag = "accounts",
     security(("basic" = []), ("bearer" = [])),
     responses(
-        (status = 200, description = "The authenticated user", content(
+        (status = 200, description = "The authenticated user", headers(("ETag" = String, description = "2.0 only")), content(
             (UserV1 = "application/vnd.photoroom+json; version=1.0"),
             (UserV2 = "application/vnd.photoroom+json; version=2.0"),
         )),
@@ -132,7 +151,12 @@ async fn me(
     let mut conn = pool.get().await?;
     let row = service::get_user(&mut conn, user.id).await?;
     let teams = directory.user_teams(&mut conn, user.id).await?;
-    Ok(respond::json(StatusCode::OK, &user_body(version, &row, &teams)))
+    Ok(respond::json_with_etag(
+        StatusCode::OK,
+        version,
+        &user_etag(&row),
+        &user_body(version, &row, &teams),
+    ))
 }
 
 /// Change my password; every API token of mine is revoked.
@@ -198,10 +222,13 @@ async fn change_password(
         (status = 400, description = "I am the last owner of a team with other members (1.0)"),
         (status = 401, description = "Missing or wrong credentials"),
         (status = 409, description = "I am the last owner of a team with other members (2.0)"),
+        (status = 412, description = "`If-Match` does not match my current `ETag` (2.0)"),
     )
 )]
 #[delete("/users/me")]
 async fn delete_me(
+    req: HttpRequest,
+    version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
     auth: web::Data<Auth>,
@@ -210,8 +237,16 @@ async fn delete_me(
     let mut conn = pool.get().await?;
     let directory = directory.into_inner();
     let user_id = user.id;
+    let if_match = match version {
+        ApiVersion::V1 => IfMatch::any(),
+        ApiVersion::V2 => IfMatch::from_request(&req),
+    };
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
+            let current = service::get_user(conn, user_id).await?;
+            if !if_match.allows(&user_etag(&current)) {
+                return Err(ApiError::precondition_failed());
+            }
             directory.user_deleting(conn, user_id).await?;
             service::delete_user(conn, user_id).await?;
             Ok(())
@@ -248,7 +283,7 @@ async fn create_token(
     let name = input::string(map, "name", true, 100, &mut errors).flatten();
     let days = match map.get("expires_in_days") {
         None | Some(Value::Null) => None,
-        Some(value) => match value.as_i64().filter(|d| (1..=3650).contains(d)) {
+        Some(value) => match input::parse_id(value).filter(|d| (1..=3650).contains(d) && value.is_number()) {
             Some(days) => Some(days),
             None => {
                 errors.add("expires_in_days", "Ensure this value is a whole number from 1 to 3650.");
@@ -314,10 +349,11 @@ async fn list_tokens(
 )]
 #[delete("/tokens/{id}")]
 async fn revoke_token(
+    // Before the user: a path that names no token is a 404, credentials or not.
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
     auth: web::Data<Auth>,
-    path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let hash = service::delete_token(&mut conn, user.id, path.into_inner())

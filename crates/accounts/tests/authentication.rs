@@ -143,3 +143,27 @@ async fn a_cached_login_does_not_accept_another_password() {
         401
     );
 }
+
+#[actix_web::test]
+async fn a_nul_in_credentials_or_names_is_refused_not_a_server_error() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let header = format!("Basic {}", STANDARD.encode("a\0b:long enough"));
+    let response = app.get("/api/users/me").header("Authorization", &header).send().await;
+    assert_eq!(response.status, 401);
+    let token = app
+        .post("/api/tokens")
+        .auth(&ada)
+        .json(&json!({"name": "a\u{0}b"}))
+        .send()
+        .await;
+    assert_eq!(token.status, 400);
+    assert_eq!(token.json, json!({"name": ["Null characters are not allowed."]}));
+    let whole_float = app
+        .post("/api/tokens")
+        .auth(&ada)
+        .json(&json!({"name": "ci", "expires_in_days": 64.0}))
+        .send()
+        .await;
+    assert_eq!(whole_float.status, 201, "64.0 is a whole number: {}", whole_float.text);
+}

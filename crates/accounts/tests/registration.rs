@@ -74,6 +74,27 @@ async fn invalid_usernames_are_refused_and_nothing_is_stored() {
 }
 
 #[actix_web::test]
+async fn usernames_may_use_letters_of_any_script() {
+    let app = spawn_app().await;
+    for username in ["josé", "Ωmega", "名前", "١٢٣"] {
+        let response = app
+            .post("/api/users/")
+            .json(&json!({"username": username, "password": "long enough"}))
+            .send()
+            .await;
+        assert_eq!(response.status, 201, "{username}: {}", response.text);
+        assert_eq!(response.json["username"], username);
+        assert_eq!(count_users(&app, username).await, 1);
+    }
+    let clash = app
+        .post("/api/users/")
+        .json(&json!({"username": "JOSÉ", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(clash.status, 400, "uniqueness ignores case beyond ASCII too");
+}
+
+#[actix_web::test]
 async fn a_taken_username_in_other_case_is_refused() {
     let app = spawn_app().await;
     app.user("Ada").await;
@@ -235,4 +256,39 @@ async fn deleting_my_account_removes_me_and_my_personal_team() {
         401,
         "the cache forgot me"
     );
+}
+
+#[actix_web::test]
+async fn my_account_has_an_etag_in_2_0_and_a_stale_if_match_keeps_it() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let me = app.get("/api/users/me").v2().auth(&ada).send().await;
+    let etag = me.header("etag").expect("ETag in 2.0").to_owned();
+    assert!(
+        app.get("/api/users/me")
+            .auth(&ada)
+            .send()
+            .await
+            .header("etag")
+            .is_none(),
+        "1.0 sends none"
+    );
+    let stale = app
+        .delete("/api/users/me")
+        .v2()
+        .auth(&ada)
+        .header("If-Match", "\"u0000000000000000\"")
+        .send()
+        .await;
+    assert_eq!(stale.status, 412);
+    assert_eq!(count_users(&app, "ada").await, 1);
+    let fresh = app
+        .delete("/api/users/me")
+        .v2()
+        .auth(&ada)
+        .header("If-Match", &etag)
+        .send()
+        .await;
+    assert_eq!(fresh.status, 204);
+    assert_eq!(count_users(&app, "ada").await, 0);
 }

@@ -44,6 +44,12 @@ impl RouteTable {
         Self { routes }
     }
 
+    /// Adds a path served outside the document (the docs themselves).
+    pub fn with(mut self, pattern: &str, methods: &[Method]) -> Self {
+        self.routes.push((ResourceDef::new(pattern), methods.to_vec()));
+        self
+    }
+
     /// The methods `path` allows; empty when no route has that path.
     pub fn allowed(&self, path: &str) -> Vec<Method> {
         let mut allowed: Vec<Method> = self

@@ -19,11 +19,11 @@ fn is_api(path: &str) -> bool {
     (path == "/api" || path.starts_with("/api/")) && !is_docs(path)
 }
 
-/// Serves `/api/x/` as `/api/x` and the seed's `/api/palletes` as `/api/palettes`,
-/// without a redirect, for every method.
+/// Serves `/x/` as `/x` and the seed's `/api/palletes` as `/api/palettes`,
+/// without a redirect, for every method. Swagger UI keeps its own paths.
 fn normalize_path(req: &mut ServiceRequest) {
     let path = req.path();
-    if !is_api(path) {
+    if is_docs(path) || path == "/" {
         return;
     }
     let mut normalized = path.trim_end_matches('/').to_owned();
@@ -76,9 +76,13 @@ pub async fn versioning(
     } else {
         ApiVersion::V1
     };
+    let docs = is_docs(req.path());
     req.extensions_mut().insert(version);
     let mut response = next.call(req).await?.map_into_boxed_body();
     finish(&mut response, version, api);
+    if docs {
+        add_vary(&mut response);
+    }
     Ok(response)
 }
 

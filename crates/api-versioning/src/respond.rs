@@ -61,15 +61,13 @@ impl IfMatch {
         )
     }
 
-    /// Whether the precondition admits `etag` (`*`, the tag itself, or its weak form);
-    /// no header admits everything.
+    /// Whether the precondition admits `etag`: `*` or the tag itself, compared
+    /// strongly as RFC 9110 asks (a weak `W/` tag never matches); no header
+    /// admits everything.
     pub fn allows(&self, etag: &str) -> bool {
         match &self.0 {
             None => true,
-            Some(value) => value
-                .split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag == etag || tag.strip_prefix("W/") == Some(etag)),
+            Some(value) => value.split(',').map(str::trim).any(|tag| tag == "*" || tag == etag),
         }
     }
 }
@@ -84,12 +82,12 @@ mod tests {
     use super::IfMatch;
 
     #[test]
-    fn if_match_accepts_star_the_tag_and_its_weak_form() {
+    fn if_match_accepts_star_and_the_tag_compared_strongly() {
         let etag = "\"t1\"";
         assert!(IfMatch::any().allows(etag));
         assert!(IfMatch(Some("*".to_owned())).allows(etag));
         assert!(IfMatch(Some("\"t0\", \"t1\"".to_owned())).allows(etag));
-        assert!(IfMatch(Some("W/\"t1\"".to_owned())).allows(etag));
+        assert!(!IfMatch(Some("W/\"t1\"".to_owned())).allows(etag));
         assert!(!IfMatch(Some("\"t0\"".to_owned())).allows(etag));
         assert!(!IfMatch(Some(String::new())).allows(etag));
     }

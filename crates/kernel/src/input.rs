@@ -7,6 +7,9 @@ use serde_json::{Map, Value};
 
 use crate::{ApiError, FieldErrors};
 
+/// PostgreSQL text cannot hold NUL, so such input is refused up front.
+pub const NUL_MESSAGE: &str = "Null characters are not allowed.";
+
 /// The body as an object, or a 400 saying what was sent instead.
 pub fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
     match body {
@@ -52,6 +55,10 @@ pub fn string(
         None => Some(None),
         Some(Value::Null) => {
             errors.add(field, "This field may not be null.");
+            None
+        }
+        Some(Value::String(s)) if s.contains('\0') => {
+            errors.add(field, NUL_MESSAGE);
             None
         }
         Some(Value::String(s)) => {
@@ -178,5 +185,12 @@ mod tests {
         assert_eq!(string(map, "missing", false, 5, &mut errors), Some(None));
         assert_eq!(string(map, "missing", true, 5, &mut errors), None);
         assert_eq!(errors.to_flat().as_object().map(Map::len), Some(4));
+        let nul = json!({"name": "a\u{0}b"});
+        let mut errors = FieldErrors::new();
+        assert_eq!(
+            string(object(&nul).expect("object"), "name", true, 5, &mut errors),
+            None
+        );
+        assert_eq!(errors.to_nested(), json!({"name": [NUL_MESSAGE]}));
     }
 }

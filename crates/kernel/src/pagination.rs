@@ -30,6 +30,10 @@ impl Cursor {
         let invalid = || ApiError::field("cursor", "Invalid cursor: use the one from the previous page.");
         let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        // PostgreSQL text cannot hold NUL: such a key was never issued.
+        if value.to_string().contains("\\u0000") {
+            return Err(invalid());
+        }
         match value {
             Value::Array(mut parts) if parts.len() == 2 && parts[0] == CURSOR_TAG => match parts.pop() {
                 Some(Value::Array(keys)) if !keys.is_empty() => Ok(Self(keys)),
@@ -140,6 +144,7 @@ mod tests {
     fn foreign_cursor_is_rejected() {
         assert!(Cursor::decode("not-a-cursor").is_err());
         assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("[1,2]")).is_err());
+        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(r#"["k1",["a\u0000b",1]]"#)).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -115,11 +116,15 @@ pub fn build_app(
     >,
 > {
     let doc = openapi();
-    let fallback = RouteTable::from_openapi(&doc).into_fallback();
+    let fallback = RouteTable::from_openapi(&doc)
+        .with("/api/openapi.json", &[Method::GET])
+        .with("/api/docs", &[Method::GET])
+        .with("/api/docs/{file:.*}", &[Method::GET])
+        .into_fallback();
     // The docs come first: the `/api` scope would otherwise take their paths.
     let app = App::new()
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
-        .route("/api/docs", web::get().to(docs_redirect))
+        .route("/api/docs", web::get().to(docs_without_slash))
         .into_utoipa_app()
         .app_data(body::json_config())
         .app_data(body::path_config())
@@ -134,11 +139,17 @@ pub fn build_app(
         .wrap(TracingLogger::default())
 }
 
-/// `/api/docs` without its slash: Swagger UI loads its assets relative to `/api/docs/`.
-async fn docs_redirect() -> actix_web::HttpResponse {
-    actix_web::HttpResponse::PermanentRedirect()
-        .insert_header(("Location", "/api/docs/"))
-        .finish()
+/// `/api/docs` without its slash, served directly (no redirect) like every
+/// path: Swagger UI's page with a `<base>` so its assets resolve under `/api/docs/`.
+async fn docs_without_slash() -> actix_web::HttpResponse {
+    let config = Arc::new(utoipa_swagger_ui::Config::from("/api/openapi.json"));
+    match utoipa_swagger_ui::serve("index.html", config) {
+        Ok(Some(file)) => {
+            let page = String::from_utf8_lossy(&file.bytes).replacen("<head>", "<head><base href=\"/api/docs/\">", 1);
+            actix_web::HttpResponse::Ok().content_type(file.content_type).body(page)
+        }
+        _ => actix_web::HttpResponse::NotFound().finish(),
+    }
 }
 
 /// A bound, not yet running server.

@@ -19,6 +19,14 @@ async fn healthz_and_readyz_answer_while_the_database_is_up() {
 }
 
 #[actix_web::test]
+async fn ops_paths_work_with_a_trailing_slash_too() {
+    let app = spawn_app().await;
+    for path in ["/healthz/", "/readyz/", "/metrics/"] {
+        assert_eq!(app.get(path).send().await.status, 200, "{path}");
+    }
+}
+
+#[actix_web::test]
 async fn readyz_is_503_when_the_database_is_unreachable() {
     let app = spawn_app_with(|settings| {
         settings.migrate_on_start = false;
@@ -115,8 +123,13 @@ async fn swagger_ui_and_the_spec_are_served() {
     let ui = app.get("/api/docs/").send().await;
     assert_eq!(ui.status, 200);
     assert!(ui.text.contains("swagger"), "{}", ui.text);
-    let redirect = app.get("/api/docs").send().await;
-    assert!(matches!(redirect.status, 200 | 308), "{}", redirect.status);
+    let without_slash = app.get("/api/docs").send().await;
+    assert_eq!(without_slash.status, 200, "served directly, no redirect");
+    assert!(without_slash.text.contains("<base href=\"/api/docs/\">"));
+    assert_eq!(ui.header("vary"), Some("Accept"));
+    let wrong_method = app.post("/api/openapi.json").send().await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.header("allow"), Some("GET"));
     let spec = app.get("/api/openapi.json").send().await;
     assert_eq!(spec.status, 200);
     assert!(spec.json["paths"]["/api/users"]["post"].is_object());
