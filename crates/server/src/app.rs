@@ -123,8 +123,9 @@ pub fn build_app(
         .into_fallback();
     // The docs come first: the `/api` scope would otherwise take their paths.
     let app = App::new()
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
         .route("/api/docs", web::get().to(docs_without_slash))
+        .route("/api/openapi.json", web::get().to(crate::spec::serve))
         .into_utoipa_app()
         .app_data(body::json_config())
         .app_data(body::path_config())

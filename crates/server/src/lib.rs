@@ -5,6 +5,7 @@
 pub mod app;
 pub mod config;
 mod ops;
+pub mod spec;
 pub mod telemetry;
 
 pub use app::{build_app, openapi, AppState, Application};

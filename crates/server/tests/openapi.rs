@@ -3,13 +3,12 @@
 
 #[test]
 fn openapi_document_matches_the_snapshot() {
-    let doc = serde_json::to_value(server::openapi()).expect("the document serialises");
-    insta::assert_json_snapshot!("openapi", doc);
+    insta::assert_json_snapshot!("openapi", server::spec::document(None));
 }
 
 #[test]
 fn every_operation_documents_its_responses_and_protected_ones_their_security() {
-    let doc = serde_json::to_value(server::openapi()).expect("the document serialises");
+    let doc = server::spec::document(None);
     let paths = doc["paths"].as_object().expect("paths");
     for (path, item) in paths {
         for (method, operation) in item.as_object().expect("path item") {
@@ -19,6 +18,71 @@ fn every_operation_documents_its_responses_and_protected_ones_their_security() {
             if !public {
                 assert!(operation["security"].is_array(), "{method} {path} declares no security");
                 assert!(responses.contains_key("401"), "{method} {path} does not document 401");
+            }
+        }
+    }
+}
+
+fn media_types(value: &serde_json::Value, found: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(content) = map.get("content").and_then(serde_json::Value::as_object) {
+                found.extend(content.keys().cloned());
+            }
+            map.values().for_each(|v| media_types(v, found));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| media_types(v, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn each_version_document_describes_only_its_media_types() {
+    use api_versioning::ApiVersion;
+    let of = |version| {
+        let mut found = std::collections::BTreeSet::new();
+        media_types(&server::spec::document(version)["paths"], &mut found);
+        found.into_iter().collect::<Vec<_>>()
+    };
+    let v1 = "application/vnd.photoroom+json; version=1.0";
+    let v2 = "application/vnd.photoroom+json; version=2.0";
+    let (only_v1, only_v2, both) = (of(Some(ApiVersion::V1)), of(Some(ApiVersion::V2)), of(None));
+    assert!(
+        only_v1.contains(&v1.to_owned()) && !only_v1.contains(&v2.to_owned()),
+        "{only_v1:?}"
+    );
+    assert!(!only_v1.iter().any(|t| t == "application/problem+json"), "{only_v1:?}");
+    assert!(
+        only_v2.contains(&v2.to_owned()) && !only_v2.contains(&v1.to_owned()),
+        "{only_v2:?}"
+    );
+    assert!(
+        both.contains(&v1.to_owned()) && both.contains(&v2.to_owned()),
+        "{both:?}"
+    );
+}
+
+#[test]
+fn every_api_operation_documents_negotiation_and_availability() {
+    let doc = server::spec::document(None);
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        for (method, operation) in item.as_object().expect("path item") {
+            for status in ["406", "503"] {
+                assert!(
+                    operation["responses"][status].is_object(),
+                    "{method} {path} lacks {status}"
+                );
+            }
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415"] {
+                    assert!(
+                        operation["responses"][status].is_object(),
+                        "{method} {path} lacks {status}"
+                    );
+                }
             }
         }
     }

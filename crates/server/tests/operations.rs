@@ -127,6 +127,13 @@ async fn swagger_ui_and_the_spec_are_served() {
     assert_eq!(without_slash.status, 200, "served directly, no redirect");
     assert!(without_slash.text.contains("<base href=\"/api/docs/\">"));
     assert_eq!(ui.header("vary"), Some("Accept"));
+    let v2_only = app.get("/api/openapi.json").v2().send().await;
+    assert_eq!(v2_only.status, 200);
+    assert!(
+        v2_only.json["paths"]["/api/users/me"]["get"]["responses"]["200"]["content"]
+            .get("application/vnd.photoroom+json; version=1.0")
+            .is_none()
+    );
     let wrong_method = app.post("/api/openapi.json").send().await;
     assert_eq!(wrong_method.status, 405);
     assert_eq!(wrong_method.header("allow"), Some("GET"));
