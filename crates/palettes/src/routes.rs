@@ -4,16 +4,21 @@
 //! framework did, so a body tells nothing about a palette one cannot see;
 //! then a stale `If-Match` (412); then the body (400); then the write (a
 //! duplicate name: 400 in 1.0, 409 in 2.0).
+//!
+//! A write or delete runs in one transaction that first locks the palette row
+//! (`SELECT ... FOR UPDATE`), so concurrent writers of one palette take turns:
+//! each checks and writes the state the previous one left, none is refused.
 
 use std::collections::HashMap;
 
 use accounts::CurrentUser;
-use actix_web::http::header::IF_MATCH;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use api_versioning::respond::IfMatch;
 use api_versioning::{respond, ApiVersion};
 use database::Pool;
-use diesel_async::AsyncPgConnection;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use kernel::pagination::split_page;
 use kernel::{input, ApiError, FieldErrors, PageParams};
 use serde_json::{Map, Value};
@@ -24,10 +29,6 @@ use crate::service::{self, ListQuery, Ordering};
 use crate::wire::v1::{self, PaletteV1};
 use crate::wire::v2::{self, PalettePageV2, PaletteV2};
 use crate::wire::{read_name, PaletteCopyRequest, PaletteOrdering, PaletteWrite};
-
-/// How many times a write re-reads a palette that changed under it before
-/// giving up with a 503 (only without `If-Match`; with it, a change is a 412).
-const WRITE_ATTEMPTS: usize = 5;
 
 fn team_field(version: ApiVersion) -> &'static str {
     match version {
@@ -294,8 +295,7 @@ async fn read_palette(
     palette_response(&mut conn, version, StatusCode::OK, &row.palette, Some(row.team_name)).await
 }
 
-/// PUT and PATCH: re-reads and retries when the palette changed between the
-/// read and the conditional write, unless `If-Match` pinned a revision.
+/// PUT and PATCH, in one transaction holding the palette's row lock.
 async fn write_palette(
     req: &HttpRequest,
     version: ApiVersion,
@@ -307,31 +307,34 @@ async fn write_palette(
 ) -> Result<HttpResponse, ApiError> {
     // Read now, reported after the 404 and 412 checks, as the seed did.
     let parsed = input::object(body).map(|map| read_write(version, map, required));
+    let precondition = IfMatch::from_request(req);
+    let team_field = team_field(version);
+    let user_id = user.id;
     let mut conn = pool.get().await?;
-    for _ in 0..WRITE_ATTEMPTS {
-        let current = service::find_visible(&mut conn, user.id, id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        if !respond::if_match_allows(req, &current.palette.etag()) {
-            return Err(ApiError::precondition_failed());
-        }
-        let (changes, mut errors) = parsed.clone()?;
-        if let Some(team_id) = changes.team_id.filter(|t| *t != current.palette.team_id) {
-            check_team(&mut conn, user.id, team_id, team_field(version), &mut errors).await?;
-        }
-        errors.into_result()?;
-        let values = PaletteValues::merge(Some(&current.palette), changes);
-        let written = service::update(&mut conn, user.id, id, current.palette.revision, &values)
-            .await
-            .map_err(|e| e.into_api_error(team_field(version)))?;
-        if let Some(palette) = written {
-            let team_name = (palette.team_id == current.palette.team_id).then_some(current.team_name);
-            return palette_response(&mut conn, version, StatusCode::OK, &palette, team_name).await;
-        }
-    }
-    Err(ApiError::unavailable(
-        "The palette kept changing while it was being written; retry the request.",
-    ))
+    let palette = conn
+        .transaction::<_, ApiError, _>(|conn| {
+            async move {
+                let current = service::lock_visible(conn, user_id, id)
+                    .await?
+                    .ok_or_else(ApiError::not_found)?;
+                if !precondition.allows(&current.etag()) {
+                    return Err(ApiError::precondition_failed());
+                }
+                let (changes, mut errors) = parsed?;
+                // Visible means a member of the current team; a move also needs the target.
+                if let Some(team_id) = changes.team_id.filter(|t| *t != current.team_id) {
+                    check_team(conn, user_id, team_id, team_field, &mut errors).await?;
+                }
+                errors.into_result()?;
+                let values = PaletteValues::merge(Some(&current), changes);
+                service::update(conn, id, &values)
+                    .await
+                    .map_err(|e| e.into_api_error(team_field))
+            }
+            .scope_boxed()
+        })
+        .await?;
+    palette_response(&mut conn, version, StatusCode::OK, &palette, None).await
 }
 
 /// Replace a palette: `name` and the team are required, other fields left out are kept.
@@ -428,33 +431,28 @@ async fn update_palette(
 #[delete("/palettes/{id}")]
 async fn delete_palette(
     req: HttpRequest,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
+    let precondition = IfMatch::from_request(&req);
+    let user_id = user.id;
     let mut conn = pool.get().await?;
-    if !req.headers().contains_key(IF_MATCH) {
-        return if service::delete(&mut conn, user.id, id, None).await? {
-            Ok(HttpResponse::NoContent().finish())
-        } else {
-            Err(ApiError::not_found())
-        };
-    }
-    for _ in 0..WRITE_ATTEMPTS {
-        let current = service::find_visible(&mut conn, user.id, id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        if !respond::if_match_allows(&req, &current.palette.etag()) {
-            return Err(ApiError::precondition_failed());
+    conn.transaction::<_, ApiError, _>(|conn| {
+        async move {
+            let current = service::lock_visible(conn, user_id, id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            if !precondition.allows(&current.etag()) {
+                return Err(ApiError::precondition_failed());
+            }
+            Ok(service::delete(conn, id).await?)
         }
-        if service::delete(&mut conn, user.id, id, Some(current.palette.revision)).await? {
-            return Ok(HttpResponse::NoContent().finish());
-        }
-    }
-    Err(ApiError::unavailable(
-        "The palette kept changing while it was being deleted; retry the request.",
-    ))
+        .scope_boxed()
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Copy a palette into a team I belong to (the same team with a new name, or another).

@@ -321,48 +321,38 @@ pub async fn insert(conn: &mut AsyncPgConnection, values: &PaletteValues) -> Res
         .await?)
 }
 
-/// Writes `values` over palette `id` if it is still at `revision` and still
-/// visible to `user_id`, bumping the revision; `None` when it is not (changed,
-/// deleted or moved away meanwhile).
-pub async fn update(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    id: i64,
-    revision: i32,
-    values: &PaletteValues,
-) -> Result<Option<Palette>, PaletteError> {
-    Ok(diesel::update(
-        palettes::table
-            .filter(palettes::id.eq(id))
-            .filter(palettes::revision.eq(revision))
-            .filter(palettes::team_id.eq_any(member_team_ids(user_id))),
-    )
-    .set((
-        values,
-        palettes::revision.eq(palettes::revision + 1),
-        palettes::updated_at.eq(now),
-    ))
-    .returning(Palette::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
+/// Palette `id` if visible to `user_id`, locked (`SELECT ... FOR UPDATE`)
+/// until the caller's transaction ends: concurrent writers of one palette
+/// wait for each other and each sees the state the previous one left.
+pub async fn lock_visible(conn: &mut AsyncPgConnection, user_id: i64, id: i64) -> QueryResult<Option<Palette>> {
+    palettes::table
+        .filter(palettes::id.eq(id))
+        .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
+        .select(Palette::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
 }
 
-/// Deletes palette `id` if visible to `user_id` (and, when given, still at
-/// `revision`); whether a row went.
-pub async fn delete(conn: &mut AsyncPgConnection, user_id: i64, id: i64, revision: Option<i32>) -> QueryResult<bool> {
-    let visible = palettes::table
-        .filter(palettes::id.eq(id))
-        .filter(palettes::team_id.eq_any(member_team_ids(user_id)));
-    let deleted = match revision {
-        Some(revision) => {
-            diesel::delete(visible.filter(palettes::revision.eq(revision)))
-                .execute(conn)
-                .await?
-        }
-        None => diesel::delete(visible).execute(conn).await?,
-    };
-    Ok(deleted > 0)
+/// Writes `values` over palette `id`, locked by [`lock_visible`] in the same
+/// transaction, bumping its revision.
+pub async fn update(conn: &mut AsyncPgConnection, id: i64, values: &PaletteValues) -> Result<Palette, PaletteError> {
+    Ok(diesel::update(palettes::table.find(id))
+        .set((
+            values,
+            palettes::revision.eq(palettes::revision + 1),
+            palettes::updated_at.eq(now),
+        ))
+        .returning(Palette::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Deletes palette `id`, locked by [`lock_visible`] in the same transaction.
+pub async fn delete(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
+    diesel::delete(palettes::table.find(id)).execute(conn).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{create, id_of, palette_count, row};
-use futures_util::future::join;
+use futures_util::future::{join, join_all};
 use serde_json::json;
 use test_support::spawn_app;
 
@@ -86,4 +86,96 @@ async fn racing_updates_both_apply_with_one_revision_each() {
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 412], "{}\n{}", first.text, second.text);
     assert_eq!(row(&app, id).await.map(|p| p.revision), Some(4));
+}
+
+/// Ten writes of one palette at once, none pinned with `If-Match`: each is
+/// applied in turn (the row is locked while one is written), none is refused.
+#[actix_web::test]
+async fn ten_simultaneous_writes_without_if_match_all_succeed_one_revision_each() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let team = ada.personal_team_id;
+    let id = id_of(&create(&app, &ada, team, "Sea", json!([])).await);
+    let path = format!("/api/palettes/{id}/");
+    let mut expected_revision = 1;
+    for (method, v2) in [("PATCH", false), ("PATCH", true), ("PUT", false), ("PUT", true)] {
+        let requests = (0..10).map(|i| {
+            let body = json!({"name": "Sea", "owner_id": team, "team_id": team, "colors": [format!("#00000{i}")]});
+            let request = if method == "PATCH" {
+                app.patch(&path)
+            } else {
+                app.put(&path)
+            };
+            let request = if v2 { request.v2() } else { request };
+            request.auth(&ada).json(&body).send()
+        });
+        let responses = join_all(requests).await;
+        for response in &responses {
+            assert_eq!(response.status, 200, "{method} v2={v2}: {}", response.text);
+        }
+        expected_revision += 10;
+        if v2 {
+            let mut revisions: Vec<i64> = responses.iter().filter_map(|r| r.json["revision"].as_i64()).collect();
+            revisions.sort_unstable();
+            let each: Vec<i64> = (expected_revision - 9..=expected_revision).collect();
+            assert_eq!(revisions, each, "{method}: every write has its own revision");
+        }
+        let stored = row(&app, id).await.expect("the row");
+        assert_eq!(i64::from(stored.revision), expected_revision, "{method} v2={v2}");
+    }
+
+    // Ten deletes at once: one deletes, the others find nothing.
+    for v2 in [false, true] {
+        let id = id_of(&create(&app, &ada, team, &format!("Gone {v2}"), json!([])).await);
+        let path = format!("/api/palettes/{id}/");
+        let responses = join_all((0..10).map(|_| {
+            let request = app.delete(&path).auth(&ada);
+            if v2 { request.v2() } else { request }.send()
+        }))
+        .await;
+        let mut statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
+        statuses.sort_unstable();
+        assert_eq!(statuses, [[204].as_slice(), &[404; 9]].concat(), "v2={v2}");
+        assert!(row(&app, id).await.is_none());
+    }
+}
+
+#[actix_web::test]
+async fn racing_renames_of_two_palettes_to_one_name_give_one_200_and_one_duplicate_error() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let team = ada.personal_team_id;
+    for (round, v2) in [(0, false), (1, true)] {
+        let first = id_of(&create(&app, &ada, team, &format!("First {round}"), json!([])).await);
+        let second = id_of(&create(&app, &ada, team, &format!("Second {round}"), json!([])).await);
+        let name = format!("Sea {round}");
+        let rename = |id: i64, name: String| {
+            let request = app
+                .patch(&format!("/api/palettes/{id}/"))
+                .auth(&ada)
+                .json(&json!({"name": name}));
+            if v2 { request.v2() } else { request }.send()
+        };
+        let (a, b) = join(rename(first, name.clone()), rename(second, name.to_uppercase())).await;
+        let mut statuses = [a.status, b.status];
+        statuses.sort_unstable();
+        let duplicate = if v2 { 409 } else { 400 };
+        assert_eq!(statuses, [200, duplicate], "{}\n{}", a.text, b.text);
+        let refused = if a.status == 200 { &b } else { &a };
+        let messages = if v2 {
+            &refused.json["errors"]["name"]
+        } else {
+            &refused.json["name"]
+        };
+        assert_eq!(
+            messages,
+            &json!(["A palette with this name already exists in this team."]),
+            "{}",
+            refused.text
+        );
+        let revisions = [row(&app, first).await, row(&app, second).await].map(|p| p.map(|p| p.revision));
+        let mut revisions = revisions.to_vec();
+        revisions.sort_unstable();
+        assert_eq!(revisions, [Some(1), Some(2)], "the refused write changed nothing");
+    }
 }
