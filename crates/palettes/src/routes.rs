@@ -113,7 +113,9 @@ fn field_error(field: &str, message: impl Into<String>) -> FieldErrors {
 }
 
 /// Reads `team`, `search`, `color` and `ordering`; other keys are left to
-/// [`PageParams`] or ignored. An empty value is no filter.
+/// [`PageParams`] or ignored. An empty `team`, `color` or `ordering` is an
+/// error on that parameter, never silently no filter; an empty `search` is
+/// no filter (every name contains the empty text).
 fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
     let mut filters = Filters {
         team: None,
@@ -121,22 +123,32 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
         color: None,
         ordering: Ordering::Id,
     };
+    let known = || Ordering::VALUES.join(", ");
     for (key, value) in query {
         match key.as_str() {
-            "team" if value.trim().is_empty() => filters.team = None,
+            "team" if value.trim().is_empty() => {
+                return Err(field_error(
+                    "team",
+                    "This parameter may not be blank: give the id of a team.",
+                ));
+            }
             "team" => {
                 let team = value.trim().parse::<i64>();
                 filters.team = Some(team.map_err(|_| field_error("team", "Enter a whole number: the id of a team."))?);
             }
             "search" if value.contains('\0') => return Err(field_error("search", "Null characters are not allowed.")),
             "search" => filters.search = Some(value.clone()).filter(|s| !s.is_empty()),
-            "color" if value.is_empty() => filters.color = None,
             "color" => filters.color = Some(color::normalize(value).map_err(|e| field_error("color", e.to_string()))?),
-            "ordering" if value.is_empty() => filters.ordering = Ordering::Id,
+            "ordering" if value.is_empty() => {
+                let message = format!("This parameter may not be blank: use one of {}.", known());
+                return Err(field_error("ordering", message));
+            }
             "ordering" => {
                 filters.ordering = Ordering::parse(value).ok_or_else(|| {
-                    let known = Ordering::VALUES.join(", ");
-                    field_error("ordering", format!("Unknown ordering \"{value}\": use one of {known}."))
+                    field_error(
+                        "ordering",
+                        format!("Unknown ordering \"{value}\": use one of {}.", known()),
+                    )
                 })?;
             }
             _ => {}
@@ -152,10 +164,10 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
     tag = "palettes",
     security(("basic" = []), ("bearer" = [])),
     params(
-        ("team" = Option<i64>, Query, description = "Only this team's palettes; a team I am not in gives an empty list"),
-        ("search" = Option<String>, Query, description = "Only palettes whose name contains this text, ignoring case"),
-        ("color" = Option<String>, Query, description = "Only palettes containing this colour (any accepted form, e.g. `#ABC`)"),
-        ("ordering" = inline(Option<PaletteOrdering>), Query, description = "Sort order; by id (creation order) when absent"),
+        ("team" = Option<i64>, Query, description = "Only this team's palettes; a team I am not in gives an empty list. An empty value is a 400"),
+        ("search" = Option<String>, Query, description = "Only palettes whose name contains this text, ignoring case. An empty value is no filter: every name contains the empty text"),
+        ("color" = Option<String>, Query, description = "Only palettes containing this colour (any accepted form, e.g. `#ABC`). An empty value is a 400"),
+        ("ordering" = inline(Option<PaletteOrdering>), Query, description = "Sort order; by id (creation order) when absent. An empty value is a 400"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
         ("cursor" = Option<String>, Query, description = "The cursor of the next page (from `Link` in 1.0, `next_cursor` in 2.0), with the same filters and ordering"),
     ),
@@ -166,7 +178,7 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
                 (Vec<PaletteV1> = "application/vnd.photoroom+json; version=1.0"),
                 (PalettePageV2 = "application/vnd.photoroom+json; version=2.0"),
             )),
-        (status = 400, description = "An invalid `team`, `search`, `color`, `ordering`, `limit` or `cursor`"),
+        (status = 400, description = "An invalid `team`, `search`, `color`, `ordering`, `limit` or `cursor` (an empty `team`, `color` or `ordering` included), named in the body"),
         (status = 401, description = "Missing or wrong credentials"),
     )
 )]

@@ -185,19 +185,48 @@ async fn invalid_parameters_are_400_naming_the_parameter() {
     );
 }
 
+#[actix_web::test]
+async fn empty_team_color_or_ordering_is_400_naming_the_parameter() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    create(&app, &ada, ada.personal_team_id, "Sea", json!(["#000"])).await;
+    for (query, field) in [
+        ("ordering=", "ordering"),
+        ("color=", "color"),
+        ("team=", "team"),
+        ("team=%20", "team"),
+        ("search=sea&ordering=", "ordering"),
+    ] {
+        let v1 = app.get(&format!("/api/palettes/?{query}")).auth(&ada).send().await;
+        assert_eq!(v1.status, 400, "{query}: {}", v1.text);
+        assert!(v1.json[field].is_array(), "{query}: {}", v1.text);
+        let v2 = app.get(&format!("/api/palettes/?{query}")).v2().auth(&ada).send().await;
+        assert_eq!(v2.status, 400, "{query}: {}", v2.text);
+        assert_eq!(v2.header("content-type"), Some("application/problem+json"));
+        assert!(v2.json["errors"][field].is_array(), "{query}: {}", v2.text);
+    }
+    // An empty search is no filter, as documented.
+    assert_eq!(names(&list_v2(&app, &ada, "search=").await["items"]), ["Sea"]);
+}
+
 fn rand_name() -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed).to_string()
 }
 
-/// Walks every page of `ordering`, two items a page, creating a palette
+/// Walks every page of `ordering` (the default when empty), two items a page, creating a palette
 /// between requests; returns the ids seen, in order.
 async fn walk_v2(app: &TestApp, user: &TestUser, team: i64, ordering: &str, created: &mut usize) -> Vec<i64> {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut query = format!("ordering={ordering}&limit=2");
+        // The default order is asked for by leaving `ordering` out.
+        let mut query = if ordering.is_empty() {
+            "limit=2".to_owned()
+        } else {
+            format!("ordering={ordering}&limit=2")
+        };
         if let Some(cursor) = &cursor {
             query.push_str(&format!("&cursor={cursor}"));
         }
