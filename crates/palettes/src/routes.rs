@@ -8,6 +8,10 @@
 //! A write or delete runs in one transaction that first locks the palette row
 //! (`SELECT ... FOR UPDATE`), so concurrent writers of one palette take turns:
 //! each checks and writes the state the previous one left, none is refused.
+//!
+//! Handlers take `web::Path` before `CurrentUser`: actix extracts arguments in
+//! order and answers with the first failure, so a path that names no palette
+//! (`/api/palettes/abc`) is a 404 with or without credentials.
 
 use std::collections::HashMap;
 
@@ -296,9 +300,9 @@ async fn create_palette(
 #[get("/palettes/{id}")]
 async fn read_palette(
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let row = service::find_visible(&mut conn, user.id, path.into_inner())
@@ -379,9 +383,9 @@ async fn write_palette(
 async fn replace_palette(
     req: HttpRequest,
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     write_palette(&req, version, &user, &pool, path.into_inner(), &body, true).await
@@ -417,9 +421,9 @@ async fn replace_palette(
 async fn update_palette(
     req: HttpRequest,
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     write_palette(&req, version, &user, &pool, path.into_inner(), &body, false).await
@@ -491,9 +495,9 @@ async fn delete_palette(
 #[post("/palettes/{id}/copy")]
 async fn copy_palette(
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;

@@ -3,6 +3,10 @@
 //! Every route needs a user. Someone who is not a member of a team gets 404
 //! for it and everything under it, exactly as for an id that does not exist;
 //! a member trying an owner's action gets 403.
+//!
+//! Handlers take `web::Path` before `CurrentUser`: actix extracts arguments in
+//! order and answers with the first failure, so a path that names no team
+//! (`/api/teams/abc`) is a 404 with or without credentials.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
@@ -177,9 +181,9 @@ async fn create_team(
 #[get("/teams/{id}")]
 async fn get_team(
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let team = service::get_team(&mut conn, path.into_inner(), user.id).await?;
@@ -214,9 +218,9 @@ async fn get_team(
 async fn replace_team(
     req: HttpRequest,
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = read_name(&body, true)?;
@@ -251,9 +255,9 @@ async fn replace_team(
 async fn update_team(
     req: HttpRequest,
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = read_name(&body, false)?;
@@ -296,9 +300,9 @@ async fn rename(
 async fn delete_team(
     req: HttpRequest,
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let precondition = if_match(&req, version);
     let mut conn = pool.get().await?;
@@ -331,9 +335,9 @@ async fn delete_team(
 async fn list_members(
     req: HttpRequest,
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, after) = page_params(&query, version)?;
@@ -367,9 +371,9 @@ async fn list_members(
 )]
 #[patch("/teams/{id}/members/{user_id}")]
 async fn change_role(
+    path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<(i64, i64)>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, target_id) = path.into_inner();
@@ -398,9 +402,9 @@ async fn change_role(
 )]
 #[delete("/teams/{id}/members/{user_id}")]
 async fn remove_member(
+    path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, target_id) = path.into_inner();
     let mut conn = pool.get().await?;
@@ -434,9 +438,9 @@ async fn remove_member(
 async fn list_team_invitations(
     req: HttpRequest,
     version: ApiVersion,
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, after) = page_params(&query, version)?;
@@ -467,9 +471,9 @@ async fn list_team_invitations(
 )]
 #[post("/teams/{id}/invitations")]
 async fn invite(
+    path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let map = input::object(&body)?;
@@ -499,9 +503,9 @@ async fn invite(
 )]
 #[delete("/teams/{id}/invitations/{invitation_id}")]
 async fn revoke_invitation(
+    path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, invitation_id) = path.into_inner();
     let mut conn = pool.get().await?;
@@ -556,7 +560,7 @@ async fn my_invitations(
     )
 )]
 #[put("/teams/{id}/membership")]
-async fn join_team(user: CurrentUser, pool: web::Data<Pool>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+async fn join_team(path: web::Path<i64>, user: CurrentUser, pool: web::Data<Pool>) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     service::accept_invitation(&mut conn, path.into_inner(), user.id).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -576,7 +580,7 @@ async fn join_team(user: CurrentUser, pool: web::Data<Pool>, path: web::Path<i64
     )
 )]
 #[delete("/teams/{id}/membership")]
-async fn leave_team(user: CurrentUser, pool: web::Data<Pool>, path: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+async fn leave_team(path: web::Path<i64>, user: CurrentUser, pool: web::Data<Pool>) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     service::leave_or_decline(&mut conn, path.into_inner(), user.id).await?;
     Ok(HttpResponse::NoContent().finish())

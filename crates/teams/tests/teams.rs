@@ -561,3 +561,55 @@ async fn team_routes_need_credentials() {
         assert_eq!(response.header("www-authenticate"), Some("Basic realm=\"api\""));
     }
 }
+
+#[actix_web::test]
+async fn a_non_numeric_id_is_404_with_or_without_credentials() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let team = ada.personal_team_id;
+    let members = format!("/api/teams/{team}/members/abc/");
+    let invitations = format!("/api/teams/{team}/invitations/abc/");
+    let name = json!({"name": "Design"});
+    let role = json!({"role": "owner"});
+    let username = json!({"username": "ada"});
+    for authenticated in [false, true] {
+        for v2 in [false, true] {
+            let requests = [
+                app.get("/api/teams/abc/"),
+                app.get("/api/teams/abc"),
+                app.put("/api/teams/abc/").json(&name),
+                app.patch("/api/teams/abc/").json(&name),
+                app.delete("/api/teams/abc/"),
+                app.get("/api/teams/abc/members/"),
+                app.patch("/api/teams/abc/members/1/").json(&role),
+                app.patch(&members).json(&role),
+                app.delete("/api/teams/abc/members/1/"),
+                app.delete(&members),
+                app.get("/api/teams/abc/invitations/"),
+                app.post("/api/teams/abc/invitations/").json(&username),
+                app.delete("/api/teams/abc/invitations/1/"),
+                app.delete(&invitations),
+                app.put("/api/teams/abc/membership/"),
+                app.delete("/api/teams/abc/membership/"),
+            ];
+            for (i, request) in requests.into_iter().enumerate() {
+                let request = if v2 { request.v2() } else { request };
+                let request = if authenticated { request.auth(&ada) } else { request };
+                let response = request.send().await;
+                let case = format!("request {i} v2={v2} authenticated={authenticated}");
+                assert_eq!(response.status, 404, "{case}: {}", response.text);
+                if v2 {
+                    assert_eq!(
+                        response.header("content-type"),
+                        Some("application/problem+json"),
+                        "{case}"
+                    );
+                    assert_eq!(response.json["status"], 404, "{case}");
+                    assert_eq!(response.json["detail"], "Not found.", "{case}");
+                } else {
+                    assert_eq!(response.json, json!({"detail": "Not found."}), "{case}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Paths that name no palette are a 404 in the negotiated version's error
+//! format, with or without credentials.
+
+mod common;
+
+use serde_json::json;
+use test_support::spawn_app;
+
+#[actix_web::test]
+async fn a_non_numeric_palette_id_is_404_with_or_without_credentials() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let body = json!({"name": "Sea", "team_id": ada.personal_team_id, "owner_id": ada.personal_team_id});
+    for path in ["/api/palettes/abc/", "/api/palettes/abc", "/api/palletes/abc/"] {
+        for authenticated in [false, true] {
+            for v2 in [false, true] {
+                let requests = [
+                    app.get(path),
+                    app.put(path).json(&body),
+                    app.patch(path).json(&body),
+                    app.delete(path),
+                    app.post(&format!("{}/copy/", path.trim_end_matches('/'))).json(&body),
+                ];
+                for request in requests {
+                    let request = if v2 { request.v2() } else { request };
+                    let request = if authenticated { request.auth(&ada) } else { request };
+                    let response = request.send().await;
+                    let case = format!("{path} v2={v2} authenticated={authenticated}");
+                    assert_eq!(response.status, 404, "{case}: {}", response.text);
+                    if v2 {
+                        assert_eq!(
+                            response.header("content-type"),
+                            Some("application/problem+json"),
+                            "{case}"
+                        );
+                        assert_eq!(response.json["status"], 404, "{case}");
+                        assert_eq!(response.json["detail"], "Not found.", "{case}");
+                    } else {
+                        assert_eq!(response.json, json!({"detail": "Not found."}), "{case}");
+                    }
+                }
+            }
+        }
+    }
+    // A numeric id without credentials is still a 401.
+    let response = app.get("/api/palettes/1/").send().await;
+    assert_eq!(response.status, 401);
+}
