@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use accounts::CurrentUser;
+use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use api_versioning::respond::IfMatch;
@@ -99,6 +100,14 @@ async fn palette_response(
     }
     .map_err(ApiError::internal)?;
     Ok(respond::json_with_etag(status, version, &palette.etag(), &body))
+}
+
+/// A new palette's response with its URL in `Location`, as teams do.
+fn created(mut response: HttpResponse, palette: &Palette) -> HttpResponse {
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/palettes/{}/", palette.id)) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
 }
 
 /// The filters and ordering of a list request.
@@ -249,7 +258,10 @@ async fn list_palettes(
         description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`"),
     responses(
         (status = 201, description = "The new palette",
-            headers(("ETag" = String, description = "2.0: the palette's entity tag")),
+            headers(
+                ("Location" = String, description = "The new palette's URL, `/api/palettes/{id}/`"),
+                ("ETag" = String, description = "2.0: the palette's entity tag"),
+            ),
             content(
                 (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
                 (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
@@ -278,7 +290,8 @@ async fn create_palette(
     let palette = service::insert(&mut conn, &values)
         .await
         .map_err(|e| e.into_api_error(team_field(version)))?;
-    palette_response(&mut conn, version, StatusCode::CREATED, &palette, None).await
+    let response = palette_response(&mut conn, version, StatusCode::CREATED, &palette, None).await?;
+    Ok(created(response, &palette))
 }
 
 /// One palette of my teams.
@@ -479,7 +492,10 @@ async fn delete_palette(
     request_body(content = PaletteCopyRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "The copy",
-            headers(("ETag" = String, description = "2.0: the copy's entity tag")),
+            headers(
+                ("Location" = String, description = "The copy's URL, `/api/palettes/{id}/`"),
+                ("ETag" = String, description = "2.0: the copy's entity tag"),
+            ),
             content(
                 (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
                 (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
@@ -527,7 +543,8 @@ async fn copy_palette(
         .await
         .map_err(|e| e.into_api_error("team_id"))?;
     let team_name = (team_id == original.team_id).then_some(source.team_name);
-    palette_response(&mut conn, version, StatusCode::CREATED, &copy, team_name).await
+    let response = palette_response(&mut conn, version, StatusCode::CREATED, &copy, team_name).await?;
+    Ok(created(response, &copy))
 }
 
 /// Registers the routes of palettes (under `/api`).

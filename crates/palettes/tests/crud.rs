@@ -344,3 +344,37 @@ async fn the_v1_owner_lists_every_member_of_the_team() {
     let listed = app.get("/api/palettes").auth(&ada).send().await;
     assert_eq!(listed.json[0]["owner"], owner);
 }
+
+#[actix_web::test]
+async fn creating_and_copying_send_the_new_palettes_location() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let team = ada.personal_team_id;
+    for v2 in [false, true] {
+        let name = format!("Sea {v2}");
+        let request = app
+            .post("/api/palettes/")
+            .auth(&ada)
+            .json(&json!({"name": name, "owner_id": team, "team_id": team, "colors": ["#000"]}));
+        let created = if v2 { request.v2() } else { request }.send().await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = id_of(&created.json);
+        let location = format!("/api/palettes/{id}/");
+        assert_eq!(created.header("location"), Some(location.as_str()), "v2={v2}");
+        let read = app.get(&location).auth(&ada).send().await;
+        assert_eq!(read.status, 200);
+
+        let request = app
+            .post(&format!("/api/palettes/{id}/copy/"))
+            .auth(&ada)
+            .json(&json!({"team_id": team, "name": format!("{name} copy")}));
+        let copied = if v2 { request.v2() } else { request }.send().await;
+        assert_eq!(copied.status, 201, "{}", copied.text);
+        let copy_id = id_of(&copied.json);
+        assert_ne!(copy_id, id);
+        let location = format!("/api/palettes/{copy_id}/");
+        assert_eq!(copied.header("location"), Some(location.as_str()), "v2={v2}");
+        let read = app.get(&location).auth(&ada).send().await;
+        assert_eq!(read.json["name"], format!("{name} copy"));
+    }
+}
