@@ -269,8 +269,6 @@ async fn list_palettes(
         (status = 400, description = "Invalid fields (by name; colours by position), a team I am not in, malformed JSON; in 1.0 also a duplicate name"),
         (status = 401, description = "Missing or wrong credentials"),
         (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
-        (status = 413, description = "Body over 64 KiB"),
-        (status = 415, description = "Body not JSON"),
     )
 )]
 #[post("/palettes")]
@@ -388,8 +386,6 @@ async fn write_palette(
         (status = 404, description = "No such palette in my teams"),
         (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
         (status = 412, description = "`If-Match` does not match the palette's current `ETag`"),
-        (status = 413, description = "Body over 64 KiB"),
-        (status = 415, description = "Body not JSON"),
     )
 )]
 #[put("/palettes/{id}")]
@@ -426,8 +422,6 @@ async fn replace_palette(
         (status = 404, description = "No such palette in my teams"),
         (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
         (status = 412, description = "`If-Match` does not match the palette's current `ETag`"),
-        (status = 413, description = "Body over 64 KiB"),
-        (status = 415, description = "Body not JSON"),
     )
 )]
 #[patch("/palettes/{id}")]
@@ -504,8 +498,6 @@ async fn delete_palette(
         (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such palette in my teams"),
         (status = 409, description = "2.0: the target team already has a palette of this name, ignoring case"),
-        (status = 413, description = "Body over 64 KiB"),
-        (status = 415, description = "Body not JSON"),
     )
 )]
 #[post("/palettes/{id}/copy")]
