@@ -367,6 +367,11 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::unavailable("A concurrent change got in the way; retry the request.")
             }
+            // Two writers locking rows in opposite orders (two palettes swapping
+            // names): PostgreSQL aborts one; that one lost a race, as with a duplicate.
+            DieselError::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                Self::conflict(None, "A concurrent change conflicted with this one; retry the request.")
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 Self::unavailable("The database connection was lost; retry the request.")
             }
