@@ -49,7 +49,10 @@ impl Default for PoolSettings {
 /// Builds the pool; connections are opened lazily, on first use.
 pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<Pool> {
     let session_setup = format!(
-        "SET application_name = '{}'; SET statement_timeout = {}",
+        // Generic plans: our statements are prepared once per connection and
+        // index-driven, so planning them anew on every execution (PostgreSQL's
+        // default for the first runs, and for ANY($array) filters) only costs.
+        "SET application_name = '{}'; SET statement_timeout = {}; SET plan_cache_mode = force_generic_plan",
         settings.application_name.replace('\'', "''"),
         settings.statement_timeout.as_millis()
     );

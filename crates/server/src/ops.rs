@@ -72,6 +72,12 @@ async fn metrics(pool: web::Data<Pool>) -> HttpResponse {
         "Requests waiting for a connection.",
         status.waiting,
     );
+    let statements = database::pool::statements_executed();
+    body.push_str(&format!(
+        "# HELP palette_api_db_statements_total SQL statements sent to PostgreSQL.\n\
+         # TYPE palette_api_db_statements_total counter\n\
+         palette_api_db_statements_total {statements}\n"
+    ));
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
 }
 
