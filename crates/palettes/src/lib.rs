@@ -15,9 +15,10 @@
 //! A palette's colours are two arrays on its row, `colors` (canonical hex) and
 //! `color_names` (a name or null, same length), rather than a child table:
 //!
-//! - a page of palettes is one query (plus, in 1.0, one for the owners'
-//!   members), never one per palette, and needs no join that multiplies rows
-//!   by colours or aggregation to fold them back;
+//! - a page of palettes is one query on `palettes` alone plus one for the
+//!   page's teams (names in 2.0, names and members in 1.0), never one per
+//!   palette, and needs no join that multiplies rows by colours or
+//!   aggregation to fold them back;
 //! - the colours are always read and written whole, in order, with their
 //!   palette, so a write is one `UPDATE` that bumps the revision atomically;
 //! - `?color=` is `colors @> ARRAY[$hex]`, served by a GIN index;

@@ -220,18 +220,19 @@ async fn list_palettes(
     };
     let mut conn = pool.get().await?;
     let rows = service::list(&mut conn, user.id, &list).await?;
-    let (rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
+    let (mut rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
+    let mut team_ids: Vec<i64> = rows.iter().map(|row| row.palette.team_id).collect();
+    team_ids.sort_unstable();
+    team_ids.dedup();
     match version {
         ApiVersion::V1 => {
-            let mut team_ids: Vec<i64> = rows.iter().map(|row| row.palette.team_id).collect();
-            team_ids.sort_unstable();
-            team_ids.dedup();
             let teams = if team_ids.is_empty() {
                 Vec::new()
             } else {
                 teams::service::teams_with_members(&mut conn, &team_ids).await?
             };
             drop(conn);
+            service::fill_team_names(&mut rows, teams.iter().map(|t| (t.team.id, t.team.name.as_str())));
             let by_id: HashMap<i64, _> = teams.iter().map(|t| (t.team.id, t)).collect();
             let items: Vec<PaletteV1> = rows
                 .iter()
@@ -240,7 +241,13 @@ async fn list_palettes(
             Ok(respond::list(&req, version, &items, next.as_ref()))
         }
         ApiVersion::V2 => {
+            let teams = if team_ids.is_empty() {
+                Vec::new()
+            } else {
+                teams::service::teams_by_ids(&mut conn, &team_ids).await?
+            };
             drop(conn);
+            service::fill_team_names(&mut rows, teams.iter().map(|t| (t.id, t.name.as_str())));
             let items: Vec<PaletteV2> = rows
                 .iter()
                 .map(|row| PaletteV2::new(&row.palette, &row.team_name))

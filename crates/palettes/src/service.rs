@@ -238,11 +238,14 @@ pub fn like_contains(text: &str) -> String {
 /// The statement is built per request, but its SQL text depends only on which
 /// filters are present and on the ordering, so diesel caches the prepared
 /// statement by that text on each connection (a few dozen shapes at most).
+///
+/// The query reads `palettes` alone (no join): the caller gets team names
+/// from the one query it makes for the page's teams anyway. `team_name` is
+/// left empty here; [`fill_team_names`] sets it.
 pub async fn list(conn: &mut AsyncPgConnection, user_id: i64, query: &ListQuery) -> QueryResult<Vec<ListRow>> {
     let mut statement = palettes::table
-        .inner_join(teams::table)
         .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
-        .select((Palette::as_select(), teams::name, lower(palettes::name)))
+        .select((Palette::as_select(), lower(palettes::name)))
         .limit(query.fetch)
         .into_boxed();
     if let Some(team) = query.team {
@@ -290,8 +293,25 @@ pub async fn list(conn: &mut AsyncPgConnection, user_id: i64, query: &ListQuery)
             _ => return Ok(Vec::new()),
         };
     }
-    let rows: Vec<RowTuple> = statement.load(conn).await?;
-    Ok(rows.into_iter().map(into_row).collect())
+    let rows: Vec<(Palette, String)> = statement.load(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(palette, sort_name)| ListRow {
+            palette,
+            team_name: String::new(),
+            sort_name,
+        })
+        .collect())
+}
+
+/// Sets each row's team name from `names` (team id to name).
+pub fn fill_team_names<'a>(rows: &mut [ListRow], names: impl IntoIterator<Item = (i64, &'a str)>) {
+    let names: std::collections::HashMap<i64, &str> = names.into_iter().collect();
+    for row in rows {
+        if let Some(name) = names.get(&row.palette.team_id) {
+            row.team_name = (*name).to_owned();
+        }
+    }
 }
 
 /// One palette of `user_id`'s teams, with its team's name.
