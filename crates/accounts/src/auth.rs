@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::time::Duration;
 
 use actix_web::dev::Payload;
@@ -73,6 +74,9 @@ pub struct Auth {
     token_cache: Option<Cache<Key, TokenEntry>>,
     throttle: Throttle,
     trust_forwarded_for: bool,
+    /// Bumped whenever cached entries are dropped: a lookup that started
+    /// before a drop must not cache what it read.
+    epoch: AtomicU64,
 }
 
 impl std::fmt::Debug for Auth {
@@ -103,6 +107,7 @@ impl Auth {
             token_cache: cache(settings.token_cache_ttl, settings.cache_capacity),
             throttle: Throttle::new(settings.throttle),
             trust_forwarded_for: settings.trust_forwarded_for,
+            epoch: AtomicU64::new(0),
         }
     }
 
@@ -113,6 +118,7 @@ impl Auth {
 
     /// Drops every cached verification of a user (password changed, account deleted).
     pub fn forget_user(&self, user_id: i64) {
+        self.epoch.fetch_add(1, AtomicOrdering::SeqCst);
         if let Some(cache) = &self.basic_cache {
             // Only fails when closures are unsupported, which `cache` enables.
             let _ = cache.invalidate_entries_if(move |_, user| user.id == user_id);
@@ -124,6 +130,7 @@ impl Auth {
 
     /// Drops the cached lookup of a revoked token.
     pub fn forget_token(&self, token_hash: &[u8]) {
+        self.epoch.fetch_add(1, AtomicOrdering::SeqCst);
         if let (Some(cache), Ok(key)) = (&self.token_cache, Key::try_from(token_hash)) {
             cache.invalidate(&key);
         }
@@ -167,6 +174,10 @@ impl Auth {
         self.throttle
             .check(address, username)
             .map_err(ApiError::too_many_requests)?;
+        // Counted before checking, so parallel guesses cannot all pass the
+        // check above; taken back if the password proves right.
+        self.throttle.record_failure(address, username);
+        let epoch = self.epoch.load(AtomicOrdering::SeqCst);
         // Such a user cannot exist (and PostgreSQL text cannot hold NUL): check the dummy hash.
         let impossible = password.len() > PASSWORD_BYTES.1 || username.chars().count() > 150 || username.contains('\0');
         let login = if impossible {
@@ -188,15 +199,15 @@ impl Auth {
         let verified = self.hasher.verify(hash, password.to_owned()).await?;
         match user {
             Some(user) if verified => {
+                self.throttle.record_success(address, username);
                 if let Some(cache) = &self.basic_cache {
-                    cache.insert(key, user.clone());
+                    if self.epoch.load(AtomicOrdering::SeqCst) == epoch {
+                        cache.insert(key, user.clone());
+                    }
                 }
                 Ok(user)
             }
-            _ => {
-                self.throttle.record_failure(address, username);
-                Err(ApiError::unauthorized())
-            }
+            _ => Err(ApiError::unauthorized()),
         }
     }
 
@@ -209,11 +220,14 @@ impl Auth {
                 return Ok(user);
             }
         }
+        let epoch = self.epoch.load(AtomicOrdering::SeqCst);
         let mut conn = pool.get().await?;
         match service::token_user(&mut conn, &hash).await? {
             Some((user, expires_at)) if unexpired(&expires_at) => {
                 if let Some(cache) = &self.token_cache {
-                    cache.insert(hash, (user.clone(), expires_at));
+                    if self.epoch.load(AtomicOrdering::SeqCst) == epoch {
+                        cache.insert(hash, (user.clone(), expires_at));
+                    }
                 }
                 Ok(user)
             }

@@ -94,7 +94,25 @@ impl Throttle {
         }
     }
 
-    /// Records a failed attempt.
+    /// Takes back an attempt counted by [`Throttle::record_failure`] before
+    /// its password was checked, now that it proved right.
+    pub fn record_success(&self, address: Option<IpAddr>, username: &str) {
+        let username = username.to_lowercase();
+        let mut keys = vec![Key::Username(username.clone())];
+        if let Some(address) = address {
+            keys.push(Key::Address(address));
+            keys.push(Key::AddressAndUsername(address, username));
+        }
+        for key in keys {
+            if let Some(window) = self.windows.get(&key) {
+                let _ = window
+                    .failures
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+            }
+        }
+    }
+
+    /// Records a failed attempt (or one about to be checked: see `record_success`).
     pub fn record_failure(&self, address: Option<IpAddr>, username: &str) {
         let username = username.to_lowercase();
         let mut keys = vec![Key::Username(username.clone())];
@@ -151,6 +169,16 @@ mod tests {
         assert!(t
             .check(Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, 3))), "alice")
             .is_err());
+    }
+
+    #[test]
+    fn an_attempt_counted_before_checking_is_taken_back_on_success() {
+        let t = throttle();
+        for _ in 0..10 {
+            t.record_failure(Some(VICTIM), "alice");
+            t.record_success(Some(VICTIM), "alice");
+        }
+        assert!(t.check(Some(VICTIM), "alice").is_ok());
     }
 
     #[test]

@@ -167,3 +167,30 @@ async fn a_nul_in_credentials_or_names_is_refused_not_a_server_error() {
         .await;
     assert_eq!(whole_float.status, 201, "64.0 is a whole number: {}", whole_float.text);
 }
+
+#[actix_web::test]
+async fn parallel_guesses_cannot_outrun_the_throttle() {
+    let app = spawn_app().await;
+    app.user("ada").await;
+    let guesses: Vec<_> = (0..30)
+        .map(|i| {
+            app.get("/api/users/me")
+                .basic("ada", &format!("guess number {i}"))
+                .send()
+        })
+        .collect();
+    let responses = futures_util::future::join_all(guesses).await;
+    let checked = responses.iter().filter(|r| r.status == 401).count();
+    let throttled = responses.iter().filter(|r| r.status == 429).count();
+    assert_eq!(checked + throttled, 30);
+    assert!(checked <= 10, "{checked} guesses were checked, the limit is 10");
+}
+
+#[actix_web::test]
+async fn frequent_correct_logins_are_not_throttled() {
+    let app = spawn_app_with(|settings| settings.auth_cache_ttl = std::time::Duration::ZERO).await;
+    let ada = app.user("ada").await;
+    for _ in 0..15 {
+        assert_eq!(app.get("/api/users/me").auth(&ada).send().await.status, 200);
+    }
+}

@@ -153,6 +153,9 @@ impl Ordering {
             _ => Position::Time(
                 keys[1]
                     .as_i64()
+                    // PostgreSQL holds no time before 4713 BC (chrono's own upper
+                    // bound is below PostgreSQL's): earlier keys were never issued.
+                    .filter(|micros| *micros >= -210_866_803_200_000_000)
                     .and_then(DateTime::from_timestamp_micros)
                     .ok_or_else(invalid)?,
                 id,

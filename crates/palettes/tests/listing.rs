@@ -321,3 +321,19 @@ async fn v1_pages_follow_the_link_header_with_the_filters() {
     }
     assert_eq!(seen, expected);
 }
+
+#[actix_web::test]
+async fn a_forged_cursor_with_an_impossible_time_is_400_not_500() {
+    use base64::Engine;
+    let app = test_support::spawn_app().await;
+    let ada = app.user("ada").await;
+    let forged =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"["k1",["created_at",-5000000000000000000,1]]"#);
+    let response = app
+        .get(&format!("/api/palettes/?ordering=created_at&cursor={forged}"))
+        .auth(&ada)
+        .send()
+        .await;
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert!(response.json["cursor"].is_array(), "{}", response.text);
+}

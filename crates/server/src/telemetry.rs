@@ -49,8 +49,9 @@ pub fn init(settings: &Settings) -> anyhow::Result<TelemetryGuard> {
         .with(fmt)
         .with(otel)
         .try_init()?;
-    if let Some(endpoint) = &settings.otel_exporter_otlp_endpoint {
-        tracing::info!(%endpoint, "exporting traces over OTLP/HTTP");
+    if provider.is_some() {
+        // The endpoint is not logged: its URL may carry credentials.
+        tracing::info!("exporting traces over OTLP/HTTP");
     }
     Ok(TelemetryGuard { provider })
 }
