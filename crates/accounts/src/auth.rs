@@ -235,6 +235,27 @@ impl Auth {
         }
     }
 
+    /// Whether `password` is the current one of `user` (whose hash is `stored`),
+    /// throttled like a login attempt: 429 once the client failed too often.
+    pub async fn verify_current_password(
+        &self,
+        req: &HttpRequest,
+        user: &CurrentUser,
+        stored: String,
+        password: String,
+    ) -> Result<bool, ApiError> {
+        let address = self.client_address(req);
+        self.throttle
+            .check(address, &user.username)
+            .map_err(ApiError::too_many_requests)?;
+        self.throttle.record_failure(address, &user.username);
+        let verified = password.len() <= PASSWORD_BYTES.1 && self.hasher.verify(Some(stored), password).await?;
+        if verified {
+            self.throttle.record_success(address, &user.username);
+        }
+        Ok(verified)
+    }
+
     /// The user a request's `Authorization` header proves, or 401/429.
     pub async fn authenticate(&self, req: &HttpRequest, pool: &Pool) -> Result<CurrentUser, ApiError> {
         match parse_authorization(req)? {

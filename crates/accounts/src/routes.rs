@@ -167,11 +167,13 @@ async fn me(
     responses(
         (status = 204, description = "Password changed, tokens revoked"),
         (status = 400, description = "Wrong current password or invalid new one"),
+        (status = 429, description = "Too many wrong current passwords from this client", headers(("Retry-After" = u64))),
         (status = 401, description = "Missing or wrong credentials"),
     )
 )]
 #[put("/users/me/password")]
 async fn change_password(
+    req: HttpRequest,
     user: CurrentUser,
     pool: web::Data<Pool>,
     auth: web::Data<Auth>,
@@ -203,7 +205,8 @@ async fn change_password(
         let mut conn = pool.get().await?;
         service::password_hash(&mut conn, user.id).await?
     };
-    if current.len() > PASSWORD_BYTES.1 || !auth.hasher().verify(Some(stored), current).await? {
+    // Throttled like a login: a stolen token must not become a password oracle.
+    if !auth.verify_current_password(&req, &user, stored, current).await? {
         return Err(ApiError::field("current_password", "The current password is wrong."));
     }
     let hash = auth.hasher().hash(new).await?;

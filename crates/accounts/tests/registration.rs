@@ -292,3 +292,33 @@ async fn my_account_has_an_etag_in_2_0_and_a_stale_if_match_keeps_it() {
     assert_eq!(fresh.status, 204);
     assert_eq!(count_users(&app, "ada").await, 0);
 }
+
+#[actix_web::test]
+async fn guessing_the_current_password_is_throttled() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let token = app
+        .post("/api/tokens")
+        .auth(&ada)
+        .json(&json!({"name": "stolen"}))
+        .send()
+        .await;
+    let secret = token.json["token"].as_str().expect("token").to_owned();
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let response = app
+            .put("/api/users/me/password")
+            .bearer(&secret)
+            .json(&json!({"current_password": format!("guess {i} guess"), "new_password": "taken over!"}))
+            .send()
+            .await;
+        statuses.push(response.status);
+    }
+    assert_eq!(&statuses[..10], &[400; 10], "{statuses:?}");
+    assert_eq!(statuses[11], 429, "{statuses:?}");
+    assert_eq!(
+        app.get("/api/users/me").auth(&ada).send().await.status,
+        200,
+        "the password is unchanged"
+    );
+}
