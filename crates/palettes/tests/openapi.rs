@@ -1,15 +1,12 @@
 //! The served OpenAPI document describes every palette route as it behaves:
 //! each status a handler can return, and the headers it sends.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use test_support::spawn_app;
+use test_support::spec::{own_statuses, secured_operation};
 
 const V1: &str = "application/vnd.photoroom+json; version=1.0";
 const V2: &str = "application/vnd.photoroom+json; version=2.0";
-
-/// Statuses the server adds to every operation (content negotiation, body
-/// limits, rate limits, an unavailable database): not the handlers' to list.
-const GLOBAL: [u16; 5] = [406, 413, 415, 429, 503];
 
 #[actix_web::test]
 async fn the_spec_documents_every_palette_route_with_its_statuses_and_headers() {
@@ -27,19 +24,8 @@ async fn the_spec_documents_every_palette_route_with_its_statuses_and_headers() 
         ("/api/palettes/{id}/copy", "post", &[201, 400, 401, 404, 409]),
     ];
     for (path, method, statuses) in routes {
-        let operation = &spec["paths"][path][method];
-        assert!(operation.is_object(), "{method} {path} is not documented");
-        assert_eq!(operation["tags"], json!(["palettes"]), "{method} {path}");
-        assert_eq!(
-            operation["security"],
-            json!([{"basic": []}, {"bearer": []}]),
-            "{method} {path}"
-        );
-        let documented: Vec<u16> = operation["responses"]
-            .as_object()
-            .map(|r| r.keys().filter_map(|k| k.parse().ok()).collect())
-            .unwrap_or_default();
-        let own: Vec<u16> = documented.into_iter().filter(|s| !GLOBAL.contains(s)).collect();
+        let operation = secured_operation(&spec, path, method, "palettes");
+        let own = own_statuses(operation);
         assert_eq!(own, statuses, "{method} {path}");
         let success = &operation["responses"][statuses[0].to_string()];
         if statuses[0] != 204 {

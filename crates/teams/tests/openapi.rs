@@ -2,13 +2,10 @@
 
 use serde_json::Value;
 use test_support::spawn_app;
+use test_support::spec::{own_statuses, secured_operation};
 
 const V1: &str = "application/vnd.photoroom+json; version=1.0";
 const V2: &str = "application/vnd.photoroom+json; version=2.0";
-
-/// Statuses the server adds to every operation (content negotiation, body
-/// limits, rate limits, an unavailable database): not the handlers' to list.
-const GLOBAL: [u16; 5] = [406, 413, 415, 429, 503];
 
 #[actix_web::test]
 async fn the_spec_documents_every_team_route_with_both_versions() {
@@ -46,19 +43,8 @@ async fn the_spec_documents_every_team_route_with_both_versions() {
         ("/api/teams/{id}/membership", "delete", &[204, 400, 401, 404, 409]),
     ];
     for (path, method, statuses) in routes {
-        let operation = &spec["paths"][path][method];
-        assert!(operation.is_object(), "{method} {path} is not documented");
-        assert_eq!(operation["tags"], serde_json::json!(["teams"]), "{method} {path}");
-        assert_eq!(
-            operation["security"],
-            serde_json::json!([{"basic": []}, {"bearer": []}]),
-            "{method} {path}"
-        );
-        let documented: Vec<u16> = operation["responses"]
-            .as_object()
-            .map(|r| r.keys().filter_map(|k| k.parse().ok()).collect())
-            .unwrap_or_default();
-        let own: Vec<u16> = documented.into_iter().filter(|s| !GLOBAL.contains(s)).collect();
+        let operation = secured_operation(&spec, path, method, "teams");
+        let own = own_statuses(operation);
         assert_eq!(own, statuses, "{method} {path}");
         let success = &operation["responses"][statuses[0].to_string()];
         if statuses[0] != 204 {

@@ -11,5 +11,6 @@
 
 pub mod db;
 mod http;
+pub mod spec;
 
 pub use http::{spawn_app, spawn_app_with, RequestBuilder, Response, TestApp, TestUser, V1, V2};
