@@ -3,9 +3,18 @@
 //! Basic verifications that succeed are cached for a short time under an
 //! HMAC of the credentials with a per-process random key (never the password
 //! itself), so a client sending Basic on every request pays argon2 once. The
-//! cache forgets a user when their password changes or the account goes.
+//! cache forgets a user when their password changes or the account goes, and
+//! everything when another instance reports such a change ([`Auth::forget_all`]).
 //! Bearer lookups are cached the same way for a few seconds, and forgotten
 //! when the token is revoked.
+//!
+//! A Basic login the cache cannot answer waits for its turn: one verification
+//! per client address and username at a time (see [`crate::throttle`]). A
+//! request that waited looks in the cache again, where the login it waited
+//! for left its result, so a client firing many requests at once with its
+//! right password pays one hash and none of them is refused; wrong guesses
+//! queue behind each other and each sees the failures before it, so parallel
+//! guesses cannot outrun the throttle.
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -128,6 +137,22 @@ impl Auth {
         }
     }
 
+    /// Drops every cached Basic verification and Bearer lookup.
+    ///
+    /// For changes this instance cannot attribute to cache entries: another
+    /// server instance changed a password, deleted an account or revoked a
+    /// token (the server calls it when PostgreSQL notifies such a change).
+    /// Lookups already running when it is called do not cache what they read.
+    pub fn forget_all(&self) {
+        self.epoch.fetch_add(1, AtomicOrdering::SeqCst);
+        if let Some(cache) = &self.basic_cache {
+            cache.invalidate_all();
+        }
+        if let Some(cache) = &self.token_cache {
+            cache.invalidate_all();
+        }
+    }
+
     /// Drops the cached lookup of a revoked token.
     pub fn forget_token(&self, token_hash: &[u8]) {
         self.epoch.fetch_add(1, AtomicOrdering::SeqCst);
@@ -159,6 +184,10 @@ impl Auth {
         req.peer_addr().map(|addr| addr.ip())
     }
 
+    fn cached_login(&self, key: &Key) -> Option<CurrentUser> {
+        self.basic_cache.as_ref().and_then(|cache| cache.get(key))
+    }
+
     async fn basic(
         &self,
         req: &HttpRequest,
@@ -167,17 +196,40 @@ impl Auth {
         password: &str,
     ) -> Result<CurrentUser, ApiError> {
         let key = self.credentials_key(username, password);
-        if let Some(user) = self.basic_cache.as_ref().and_then(|cache| cache.get(&key)) {
+        if let Some(user) = self.cached_login(&key) {
             return Ok(user);
         }
-        let address = self.client_address(req);
-        self.throttle
-            .check(address, username)
-            .map_err(ApiError::too_many_requests)?;
-        // Counted before checking, so parallel guesses cannot all pass the
-        // check above; taken back if the password proves right.
-        self.throttle.record_failure(address, username);
+        let turn = self.throttle.turn(self.client_address(req), username).await;
+        // The login this one waited for may have proved the same credentials.
+        if let Some(user) = self.cached_login(&key) {
+            return Ok(user);
+        }
+        let attempt = turn.begin().map_err(ApiError::too_many_requests)?;
         let epoch = self.epoch.load(AtomicOrdering::SeqCst);
+        match self.check_login(pool, username, password).await {
+            Ok(Some(user)) => {
+                attempt.release();
+                if let Some(cache) = &self.basic_cache {
+                    // Before the turn ends, so that the requests waiting for it find the user here.
+                    if self.epoch.load(AtomicOrdering::SeqCst) == epoch {
+                        cache.insert(key, user.clone());
+                    }
+                }
+                Ok(user)
+            }
+            Ok(None) => {
+                attempt.failed();
+                Err(ApiError::unauthorized())
+            }
+            Err(error) => {
+                attempt.release();
+                Err(error)
+            }
+        }
+    }
+
+    /// The user whose username and password these are, checked against the database.
+    async fn check_login(&self, pool: &Pool, username: &str, password: &str) -> Result<Option<CurrentUser>, ApiError> {
         // Such a user cannot exist (and PostgreSQL text cannot hold NUL): check the dummy hash.
         let impossible = password.len() > PASSWORD_BYTES.1 || username.chars().count() > 150 || username.contains('\0');
         let login = if impossible {
@@ -197,18 +249,7 @@ impl Auth {
             None => (None, None),
         };
         let verified = self.hasher.verify(hash, password.to_owned()).await?;
-        match user {
-            Some(user) if verified => {
-                self.throttle.record_success(address, username);
-                if let Some(cache) = &self.basic_cache {
-                    if self.epoch.load(AtomicOrdering::SeqCst) == epoch {
-                        cache.insert(key, user.clone());
-                    }
-                }
-                Ok(user)
-            }
-            _ => Err(ApiError::unauthorized()),
-        }
+        Ok(user.filter(|_| verified))
     }
 
     async fn bearer(&self, pool: &Pool, token: &str) -> Result<CurrentUser, ApiError> {
@@ -236,7 +277,9 @@ impl Auth {
     }
 
     /// Whether `password` is the current one of `user` (whose hash is `stored`),
-    /// throttled like a login attempt: 429 once the client failed too often.
+    /// throttled like a login attempt: it waits for the turn of the client
+    /// and username, counts only when wrong, and gets 429 once the client
+    /// failed too often.
     pub async fn verify_current_password(
         &self,
         req: &HttpRequest,
@@ -244,16 +287,19 @@ impl Auth {
         stored: String,
         password: String,
     ) -> Result<bool, ApiError> {
-        let address = self.client_address(req);
-        self.throttle
-            .check(address, &user.username)
-            .map_err(ApiError::too_many_requests)?;
-        self.throttle.record_failure(address, &user.username);
-        let verified = password.len() <= PASSWORD_BYTES.1 && self.hasher.verify(Some(stored), password).await?;
-        if verified {
-            self.throttle.record_success(address, &user.username);
+        let turn = self.throttle.turn(self.client_address(req), &user.username).await;
+        let attempt = turn.begin().map_err(ApiError::too_many_requests)?;
+        let verified = if password.len() > PASSWORD_BYTES.1 {
+            Ok(false)
+        } else {
+            self.hasher.verify(Some(stored), password).await
+        };
+        match verified {
+            Ok(true) => attempt.release(),
+            Ok(false) => attempt.failed(),
+            Err(_) => attempt.release(),
         }
-        Ok(verified)
+        verified.map_err(ApiError::from)
     }
 
     /// The user a request's `Authorization` header proves, or 401/429.
@@ -319,5 +365,34 @@ impl FromRequest for CurrentUser {
             };
             auth.authenticate(&req, pool).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forget_all_drops_every_cached_login_and_token() {
+        let auth = Auth::new(AuthSettings::default());
+        let ada = CurrentUser {
+            id: 1,
+            username: "ada".to_owned(),
+        };
+        let key = auth.credentials_key("ada", "correct horse");
+        let token: Key = Sha256::digest(b"pal_token").into();
+        let (Some(basic), Some(tokens)) = (&auth.basic_cache, &auth.token_cache) else {
+            panic!("the default settings cache both");
+        };
+        basic.insert(key, ada.clone());
+        tokens.insert(token, (ada, None));
+        let epoch = auth.epoch.load(AtomicOrdering::SeqCst);
+        auth.forget_all();
+        assert!(basic.get(&key).is_none());
+        assert!(tokens.get(&token).is_none());
+        assert!(
+            auth.epoch.load(AtomicOrdering::SeqCst) > epoch,
+            "lookups in flight do not cache"
+        );
     }
 }

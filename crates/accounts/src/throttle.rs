@@ -1,25 +1,43 @@
 //! Throttling of failed logins.
 //!
-//! Three counters, each over a fixed window: failures from one address (all
-//! usernames), failures from one address for one username, and failures for
-//! one username (all addresses). An address over its limit, or with failures
-//! for a username that is over its limit, gets 429 without its password being
-//! checked. An address with no failures for that username is still checked,
-//! so the owner of a username that is being hammered from elsewhere can log in.
+//! Attempts are serialised per pair of client address and username (ignoring
+//! case): [`Throttle::turn`] waits until no other attempt of that pair is
+//! being verified, so parallel requests of one pair queue instead of being
+//! refused. Within its turn, [`Turn::begin`] checks three counters, each over
+//! a fixed window:
+//! - failures from one address for one username;
+//! - failures for one username, all addresses: once over its limit, the
+//!   addresses that failed on that username are refused, while an address
+//!   with no failure for it is still checked, so the owner of a username that
+//!   is being hammered from elsewhere can log in;
+//! - attempts from one address, all usernames: its failures plus its
+//!   verifications in flight. A slot is reserved atomically when an attempt
+//!   begins and given back when the password proves right (or no verdict is
+//!   reached), so one address cannot verify more guesses at once, across
+//!   many usernames, than its limit.
+//!
+//! A refused attempt gets 429 without its password being checked. Since the
+//! attempts of a pair run one after another, each sees the failures of those
+//! before it: parallel wrong guesses for one username from one address cannot
+//! exceed the pair's limit, and failures are counted only once a password
+//! has proved wrong, so a client sending many requests at once with the
+//! right password is never refused for it.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use moka::sync::Cache;
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
 
 /// Limits of the throttle.
 #[derive(Debug, Clone)]
 pub struct ThrottleSettings {
     /// Length of a counting window.
     pub window: Duration,
-    /// Failures from one address, all usernames, before it is refused.
+    /// Failures plus verifications in flight from one address, all usernames, before it is refused.
     pub per_address: u32,
     /// Failures from one address for one username before that pair is refused.
     pub per_address_and_username: u32,
@@ -47,13 +65,26 @@ enum Key {
 
 struct Window {
     started: Instant,
-    failures: AtomicU32,
+    count: AtomicU32,
 }
 
-/// Counts failed logins; see the module docs.
+/// A client address (when known) and a lowercased username.
+type Pair = (Option<IpAddr>, String);
+
+/// The lock of each pair that has an attempt running or waiting.
+#[derive(Default)]
+struct Turns {
+    locks: HashMap<Pair, Arc<AsyncMutex<()>>>,
+    /// Size at which locks nobody holds any more (left by waiters that were
+    /// cancelled) are swept.
+    sweep_at: usize,
+}
+
+/// Counts failed logins and serialises the attempts of each pair; see the module docs.
 pub struct Throttle {
     settings: ThrottleSettings,
     windows: Cache<Key, Arc<Window>>,
+    turns: Mutex<Turns>,
 }
 
 impl Throttle {
@@ -63,71 +94,156 @@ impl Throttle {
             .max_capacity(100_000)
             .time_to_live(settings.window)
             .build();
-        Self { settings, windows }
+        Self {
+            settings,
+            windows,
+            turns: Mutex::default(),
+        }
     }
 
-    fn failures(&self, key: &Key) -> Option<(u32, Duration)> {
-        self.windows.get(key).map(|window| {
-            let left = self.settings.window.saturating_sub(window.started.elapsed());
-            (window.failures.load(Ordering::Relaxed), left)
+    fn turns(&self) -> MutexGuard<'_, Turns> {
+        // The map stays consistent whatever panicked while holding it.
+        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until no other attempt of this address and username is being
+    /// verified; the turn lasts until it is dropped.
+    pub async fn turn(&self, address: Option<IpAddr>, username: &str) -> Turn<'_> {
+        let pair = (address, username.to_lowercase());
+        let lock = {
+            let mut turns = self.turns();
+            if !turns.locks.contains_key(&pair) && turns.locks.len() >= turns.sweep_at {
+                turns.locks.retain(|_, lock| Arc::strong_count(lock) > 1);
+                turns.sweep_at = (turns.locks.len() * 2).max(64);
+            }
+            Arc::clone(turns.locks.entry(pair.clone()).or_default())
+        };
+        Turn {
+            guard: Some(lock.lock_owned().await),
+            throttle: self,
+            pair,
+        }
+    }
+
+    fn window(&self, key: Key) -> Arc<Window> {
+        self.windows.get_with(key, || {
+            Arc::new(Window {
+                started: Instant::now(),
+                count: AtomicU32::new(0),
+            })
         })
     }
 
-    /// `Err(seconds to wait)` when this attempt must be refused unchecked.
-    pub fn check(&self, address: Option<IpAddr>, username: &str) -> Result<(), u64> {
-        let username = username.to_lowercase();
-        let over = |key: Key, limit: u32| -> Option<Duration> {
-            self.failures(&key).filter(|(n, _)| *n >= limit).map(|(_, left)| left)
-        };
-        let mut wait: Option<Duration> = None;
-        if let Some(address) = address {
-            let pair = Key::AddressAndUsername(address, username.clone());
-            wait = over(Key::Address(address), self.settings.per_address)
-                .or_else(|| over(pair.clone(), self.settings.per_address_and_username));
-            if wait.is_none() && self.failures(&pair).is_some() {
-                wait = over(Key::Username(username), self.settings.per_username);
-            }
-        }
-        match wait {
-            Some(left) => Err(left.as_secs().max(1)),
-            None => Ok(()),
-        }
+    fn seconds_left(&self, window: &Window) -> u64 {
+        let left = self.settings.window.saturating_sub(window.started.elapsed());
+        left.as_secs().max(1)
     }
 
-    /// Takes back an attempt counted by [`Throttle::record_failure`] before
-    /// its password was checked, now that it proved right.
-    pub fn record_success(&self, address: Option<IpAddr>, username: &str) {
-        let username = username.to_lowercase();
-        let mut keys = vec![Key::Username(username.clone())];
-        if let Some(address) = address {
-            keys.push(Key::Address(address));
-            keys.push(Key::AddressAndUsername(address, username));
-        }
-        for key in keys {
-            if let Some(window) = self.windows.get(&key) {
-                let _ = window
-                    .failures
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
-            }
-        }
+    /// `Some(seconds to wait)` when `key` has reached `limit`.
+    fn over(&self, key: &Key, limit: u32) -> Option<u64> {
+        self.windows
+            .get(key)
+            .filter(|window| window.count.load(Ordering::Relaxed) >= limit)
+            .map(|window| self.seconds_left(&window))
     }
 
-    /// Records a failed attempt (or one about to be checked: see `record_success`).
-    pub fn record_failure(&self, address: Option<IpAddr>, username: &str) {
-        let username = username.to_lowercase();
+    fn record_failure(&self, (address, username): &Pair) {
         let mut keys = vec![Key::Username(username.clone())];
         if let Some(address) = address {
-            keys.push(Key::Address(address));
-            keys.push(Key::AddressAndUsername(address, username));
+            keys.push(Key::AddressAndUsername(*address, username.clone()));
         }
         for key in keys {
-            let window = self.windows.get_with(key, || {
-                Arc::new(Window {
-                    started: Instant::now(),
-                    failures: AtomicU32::new(0),
-                })
+            self.window(key).count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The exclusive right of one address and username to verify a password; see [`Throttle::turn`].
+pub struct Turn<'a> {
+    /// Always `Some` until dropped.
+    guard: Option<OwnedMutexGuard<()>>,
+    throttle: &'a Throttle,
+    pair: Pair,
+}
+
+impl Turn<'_> {
+    /// Starts an attempt, or `Err(seconds to wait)` when it must be refused unchecked.
+    pub fn begin(&self) -> Result<Attempt<'_>, u64> {
+        let throttle = self.throttle;
+        let settings = &throttle.settings;
+        let (address, username) = &self.pair;
+        let Some(address) = *address else {
+            return Ok(Attempt {
+                turn: self,
+                address_slot: None,
             });
-            window.failures.fetch_add(1, Ordering::Relaxed);
+        };
+        let pair = Key::AddressAndUsername(address, username.clone());
+        if let Some(wait) = throttle.over(&pair, settings.per_address_and_username) {
+            return Err(wait);
+        }
+        if throttle.windows.contains_key(&pair) {
+            if let Some(wait) = throttle.over(&Key::Username(username.clone()), settings.per_username) {
+                return Err(wait);
+            }
+        }
+        // Reserved in one step, so attempts of many usernames at once cannot
+        // all pass a check before any of them counts.
+        let window = throttle.window(Key::Address(address));
+        window
+            .count
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < settings.per_address).then_some(n + 1)
+            })
+            .map_err(|_| throttle.seconds_left(&window))?;
+        Ok(Attempt {
+            turn: self,
+            address_slot: Some(window),
+        })
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut turns = self.throttle.turns();
+        if let Some(guard) = self.guard.take() {
+            // Held by the map and this guard only: nobody else waits for the pair.
+            let unused = turns
+                .locks
+                .get(&self.pair)
+                .is_some_and(|lock| Arc::ptr_eq(lock, OwnedMutexGuard::mutex(&guard)) && Arc::strong_count(lock) == 2);
+            drop(guard);
+            if unused {
+                turns.locks.remove(&self.pair);
+            }
+        }
+    }
+}
+
+/// One password verification, counted against its address until it ends.
+///
+/// End it with [`Attempt::failed`] or [`Attempt::release`]. One that is
+/// dropped unended (the request was cancelled) stays counted as a failure of
+/// its address, so that cancelled guesses cannot queue hashes for free.
+#[must_use = "an attempt must be ended with `failed` or `release`"]
+pub struct Attempt<'a> {
+    turn: &'a Turn<'a>,
+    address_slot: Option<Arc<Window>>,
+}
+
+impl Attempt<'_> {
+    /// The password proved wrong: a failure of the address, the pair and the username.
+    pub fn failed(self) {
+        // The address' slot stays taken, now as a failure.
+        self.turn.throttle.record_failure(&self.turn.pair);
+    }
+
+    /// The password proved right, or no verdict was reached: the address gets its slot back.
+    pub fn release(self) {
+        if let Some(window) = self.address_slot {
+            let _ = window
+                .count
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
         }
     }
 }
@@ -148,46 +264,88 @@ mod tests {
     const ATTACKER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
     const VICTIM: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));
 
-    #[test]
-    fn attacker_is_refused_after_its_limit() {
+    async fn fail(t: &Throttle, address: IpAddr, username: &str) {
+        let turn = t.turn(Some(address), username).await;
+        turn.begin().expect("not refused yet").failed();
+    }
+
+    async fn refused(t: &Throttle, address: IpAddr, username: &str) -> Option<u64> {
+        let turn = t.turn(Some(address), username).await;
+        let result = turn.begin().map(Attempt::release);
+        result.err()
+    }
+
+    #[tokio::test]
+    async fn attacker_is_refused_after_its_limit() {
         let t = throttle();
         for _ in 0..3 {
-            assert!(t.check(Some(ATTACKER), "alice").is_ok());
-            t.record_failure(Some(ATTACKER), "alice");
+            fail(&t, ATTACKER, "alice").await;
         }
-        assert!(t.check(Some(ATTACKER), "alice").is_err());
+        assert!(refused(&t, ATTACKER, "ALICE").await.is_some());
     }
 
-    #[test]
-    fn victim_still_gets_checked_while_username_is_hammered() {
+    #[tokio::test]
+    async fn victim_still_gets_checked_while_username_is_hammered() {
         let t = throttle();
         for i in 0..10 {
-            let address = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, i));
-            t.record_failure(Some(address), "Alice");
+            fail(&t, IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, i)), "Alice").await;
         }
-        assert!(t.check(Some(VICTIM), "alice").is_ok());
-        assert!(t
-            .check(Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, 3))), "alice")
-            .is_err());
+        assert_eq!(refused(&t, VICTIM, "alice").await, None);
+        let hammering = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, 3));
+        assert!(refused(&t, hammering, "alice").await.is_some());
     }
 
-    #[test]
-    fn an_attempt_counted_before_checking_is_taken_back_on_success() {
+    #[tokio::test]
+    async fn a_right_password_gives_its_slot_back() {
         let t = throttle();
         for _ in 0..10 {
-            t.record_failure(Some(VICTIM), "alice");
-            t.record_success(Some(VICTIM), "alice");
+            let turn = t.turn(Some(VICTIM), "alice").await;
+            turn.begin().expect("never refused").release();
         }
-        assert!(t.check(Some(VICTIM), "alice").is_ok());
+        assert_eq!(refused(&t, VICTIM, "alice").await, None);
     }
 
-    #[test]
-    fn address_limit_covers_all_usernames() {
+    #[tokio::test]
+    async fn address_limit_covers_all_usernames() {
         let t = throttle();
         for i in 0..5 {
-            t.record_failure(Some(ATTACKER), &format!("user{i}"));
+            fail(&t, ATTACKER, &format!("user{i}")).await;
         }
-        let wait = t.check(Some(ATTACKER), "someone-else");
-        assert!(matches!(wait, Err(seconds) if (1..=60).contains(&seconds)));
+        let wait = refused(&t, ATTACKER, "someone-else").await;
+        assert!(matches!(wait, Some(seconds) if (1..=60).contains(&seconds)));
+    }
+
+    #[tokio::test]
+    async fn verifications_in_flight_count_against_the_address_limit() {
+        let t = throttle();
+        let mut turns = Vec::new();
+        for i in 0..5 {
+            turns.push(t.turn(Some(ATTACKER), &format!("user{i}")).await);
+        }
+        let attempts: Vec<_> = turns
+            .iter()
+            .map(|turn| turn.begin().expect("within the limit"))
+            .collect();
+        assert!(refused(&t, ATTACKER, "user5").await.is_some());
+        for attempt in attempts {
+            attempt.release();
+        }
+        assert_eq!(refused(&t, ATTACKER, "user5").await, None);
+    }
+
+    #[tokio::test]
+    async fn a_pair_waits_for_its_turn_and_other_pairs_do_not() {
+        let t = throttle();
+        let first = t.turn(Some(VICTIM), "alice").await;
+        let wait = Duration::from_millis(50);
+        assert!(tokio::time::timeout(wait, t.turn(Some(VICTIM), "ALICE")).await.is_err());
+        assert!(tokio::time::timeout(wait, t.turn(Some(VICTIM), "bob")).await.is_ok());
+        assert!(tokio::time::timeout(wait, t.turn(Some(ATTACKER), "alice"))
+            .await
+            .is_ok());
+        let second = t.turn(Some(VICTIM), "alice");
+        drop(first);
+        drop(tokio::time::timeout(wait, second).await.expect("free again"));
+        assert!(t.turns().locks.is_empty(), "locks nobody holds are dropped");
     }
 }
