@@ -30,4 +30,8 @@ pub trait TeamDirectory: Send + Sync + 'static {
         conn: &'a mut AsyncPgConnection,
         user_id: i64,
     ) -> BoxFuture<'a, Result<(), ApiError>>;
+
+    /// After the account-deletion transaction committed: the user's
+    /// memberships (and maybe teams) are gone.
+    fn user_deleted(&self, user_id: i64);
 }

@@ -238,7 +238,7 @@ async fn delete_me(
     directory: web::Data<dyn TeamDirectory>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let directory = directory.into_inner();
+    let guard = directory.clone().into_inner();
     let user_id = user.id;
     let if_match = match version {
         ApiVersion::V1 => IfMatch::any(),
@@ -250,7 +250,7 @@ async fn delete_me(
             if !if_match.allows(&user_etag(&current)) {
                 return Err(ApiError::precondition_failed());
             }
-            directory.user_deleting(conn, user_id).await?;
+            guard.user_deleting(conn, user_id).await?;
             service::delete_user(conn, user_id).await?;
             Ok(())
         }
@@ -258,6 +258,7 @@ async fn delete_me(
     })
     .await?;
     auth.forget_user(user.id);
+    directory.user_deleted(user.id);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -10,6 +10,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use api_versioning::{body, versioning, RouteTable};
+use database::listen::Notice;
 use database::Pool;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
@@ -27,6 +28,7 @@ pub struct AppState {
     pool: web::Data<Pool>,
     auth: web::Data<accounts::Auth>,
     directory: web::Data<dyn accounts::TeamDirectory>,
+    views: web::Data<teams::TeamViews>,
 }
 
 impl AppState {
@@ -38,17 +40,44 @@ impl AppState {
             trust_forwarded_for: settings.trust_forwarded_for,
             ..accounts::AuthSettings::default()
         });
-        let directory: Arc<dyn accounts::TeamDirectory> = Arc::new(teams::Directory);
+        let views = Arc::new(teams::TeamViews::new(settings.team_cache_capacity));
+        let directory: Arc<dyn accounts::TeamDirectory> = Arc::new(teams::Directory::new(Arc::clone(&views)));
         Self {
             pool: web::Data::new(pool),
             auth: web::Data::new(auth),
             directory: web::Data::from(directory),
+            views: web::Data::from(views),
         }
+    }
+
+    /// Keeps the caches fresh from PostgreSQL's change notices, in a
+    /// background task (see `database::listen`).
+    fn listen_for_changes(&self, database_url: String) -> tokio::task::JoinHandle<()> {
+        let auth = self.auth.clone();
+        let views = self.views.clone();
+        database::listen::spawn(database_url, move |notice| match notice {
+            Notice::Listening => {
+                views.set_live(true);
+                auth.forget_all();
+            }
+            Notice::Lost => views.set_live(false),
+            Notice::Changed("teams") => views.changed(),
+            Notice::Changed(other) => {
+                if let Some(user_id) = other.strip_prefix("user:").and_then(|id| id.parse().ok()) {
+                    auth.forget_user(user_id);
+                }
+            }
+        })
     }
 
     /// The database pool.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The cache of each user's teams.
+    pub fn views(&self) -> &teams::TeamViews {
+        &self.views
     }
 }
 
@@ -132,7 +161,8 @@ pub fn build_app(
         .app_data(body::query_config())
         .app_data(state.pool.clone())
         .app_data(state.auth.clone())
-        .app_data(state.directory.clone());
+        .app_data(state.directory.clone())
+        .app_data(state.views.clone());
     routes(app)
         .into_app()
         .default_service(web::to(fallback))
@@ -158,6 +188,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    listener_task: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -169,6 +200,7 @@ impl Application {
         }
         let pool = database::pool::build_pool(url, &settings.pool_settings())?;
         let state = AppState::new(settings, pool);
+        let listener_task = state.listen_for_changes(url.to_owned());
         let listener =
             TcpListener::bind(settings.bind_addr).with_context(|| format!("binding {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
@@ -184,6 +216,7 @@ impl Application {
             port: address.port(),
             server: server.run(),
             state,
+            listener_task,
         })
     }
 
@@ -199,10 +232,13 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM; in-flight requests finish first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.listener_task.abort();
+        result
     }
 
-    /// The server future, for callers that spawn it and stop it through its handle.
+    /// The server future, for callers that spawn it and stop it through its
+    /// handle. The change listener stops with the runtime.
     pub fn into_server(self) -> Server {
         self.server
     }

@@ -100,6 +100,12 @@ pub struct Settings {
     #[arg(long, env = "AUTH_CACHE_CAPACITY", default_value_t = 10_000, global = true)]
     pub auth_cache_capacity: u64,
 
+    /// Memberships held by the cache of each user's teams, which palette lists
+    /// read instead of the database; 0 disables it. Kept fresh by PostgreSQL
+    /// change notices (`LISTEN`); unused while they cannot be heard.
+    #[arg(long, env = "TEAM_CACHE_CAPACITY", default_value_t = 100_000, global = true)]
+    pub team_cache_capacity: u64,
+
     /// Take the client address for login throttling from `X-Forwarded-For`/`Forwarded`.
     /// Enable only behind a proxy that sets these headers itself.
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]

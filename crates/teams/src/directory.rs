@@ -1,5 +1,7 @@
 //! The teams side of accounts' [`accounts::TeamDirectory`].
 
+use std::sync::Arc;
+
 use accounts::{TeamDirectory, UserTeams};
 use diesel::result::QueryResult;
 use diesel_async::AsyncPgConnection;
@@ -8,10 +10,21 @@ use futures_util::FutureExt;
 use kernel::ApiError;
 
 use crate::service;
+use crate::views::TeamViews;
 
-/// Creates personal teams, reports a user's teams, and guards account deletion.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Directory;
+/// Creates personal teams, reports a user's teams, guards account deletion,
+/// and tells [`TeamViews`] when an account is gone.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    views: Arc<TeamViews>,
+}
+
+impl Directory {
+    /// The directory over these cached views.
+    pub fn new(views: Arc<TeamViews>) -> Self {
+        Self { views }
+    }
+}
 
 impl TeamDirectory for Directory {
     fn user_registered<'a>(
@@ -47,5 +60,9 @@ impl TeamDirectory for Directory {
         user_id: i64,
     ) -> BoxFuture<'a, Result<(), ApiError>> {
         async move { Ok(service::check_account_deletion(conn, user_id).await?) }.boxed()
+    }
+
+    fn user_deleted(&self, _user_id: i64) {
+        self.views.changed();
     }
 }

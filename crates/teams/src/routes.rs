@@ -4,6 +4,9 @@
 //! for it and everything under it, exactly as for an id that does not exist;
 //! a member trying an owner's action gets 403.
 //!
+//! Every handler that changes memberships, a team or its existence tells
+//! [`TeamViews`] once its change has committed.
+//!
 //! Handlers take `web::Path` before `CurrentUser`: actix extracts arguments in
 //! order and answers with the first failure, so a path that names no team
 //! (`/api/teams/abc`) is a 404 with or without credentials.
@@ -21,6 +24,7 @@ use accounts::CurrentUser;
 
 use crate::model::{Role, TeamWithMembers};
 use crate::service;
+use crate::views::TeamViews;
 use crate::wire::v1::TeamV1;
 use crate::wire::v2::{TeamPageV2, TeamV2};
 use crate::wire::{
@@ -150,11 +154,13 @@ async fn create_team(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = read_name(&body, true)?.ok_or_else(|| ApiError::field("name", "This field is required."))?;
     let mut conn = pool.get().await?;
     let team = service::create_team(&mut conn, user.id, &name).await?;
+    views.changed();
     let mut response = team_response(StatusCode::CREATED, version, user.id, &team);
     if let Ok(location) = header::HeaderValue::from_str(&format!("/api/teams/{}/", team.team.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -221,10 +227,11 @@ async fn replace_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = read_name(&body, true)?;
-    rename(&req, version, &user, &pool, path.into_inner(), name).await
+    rename(&req, version, &user, &pool, &views, path.into_inner(), name).await
 }
 
 /// Rename a team I own; without `name` nothing changes.
@@ -258,10 +265,11 @@ async fn update_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = read_name(&body, false)?;
-    rename(&req, version, &user, &pool, path.into_inner(), name).await
+    rename(&req, version, &user, &pool, &views, path.into_inner(), name).await
 }
 
 async fn rename(
@@ -269,12 +277,14 @@ async fn rename(
     version: ApiVersion,
     user: &CurrentUser,
     pool: &Pool,
+    views: &TeamViews,
     team_id: i64,
     name: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
     let precondition = if_match(req, version);
     let mut conn = pool.get().await?;
     let team = service::rename_team(&mut conn, team_id, user.id, name.as_deref(), &precondition).await?;
+    views.changed();
     Ok(team_response(StatusCode::OK, version, user.id, &team))
 }
 
@@ -303,10 +313,12 @@ async fn delete_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
 ) -> Result<HttpResponse, ApiError> {
     let precondition = if_match(&req, version);
     let mut conn = pool.get().await?;
     service::delete_team(&mut conn, path.into_inner(), user.id, &precondition).await?;
+    views.changed();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -374,12 +386,14 @@ async fn change_role(
     path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, target_id) = path.into_inner();
     let role = read_role(input::object(&body)?)?;
     let mut conn = pool.get().await?;
     let member = service::change_role(&mut conn, team_id, user.id, target_id, role).await?;
+    views.changed();
     Ok(respond::json(StatusCode::OK, &TeamMember::from(&member)))
 }
 
@@ -405,10 +419,12 @@ async fn remove_member(
     path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, target_id) = path.into_inner();
     let mut conn = pool.get().await?;
     service::remove_member(&mut conn, team_id, user.id, target_id).await?;
+    views.changed();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -560,9 +576,15 @@ async fn my_invitations(
     )
 )]
 #[put("/teams/{id}/membership")]
-async fn join_team(path: web::Path<i64>, user: CurrentUser, pool: web::Data<Pool>) -> Result<HttpResponse, ApiError> {
+async fn join_team(
+    path: web::Path<i64>,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     service::accept_invitation(&mut conn, path.into_inner(), user.id).await?;
+    views.changed();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -580,9 +602,15 @@ async fn join_team(path: web::Path<i64>, user: CurrentUser, pool: web::Data<Pool
     )
 )]
 #[delete("/teams/{id}/membership")]
-async fn leave_team(path: web::Path<i64>, user: CurrentUser, pool: web::Data<Pool>) -> Result<HttpResponse, ApiError> {
+async fn leave_team(
+    path: web::Path<i64>,
+    user: CurrentUser,
+    pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     service::leave_or_decline(&mut conn, path.into_inner(), user.id).await?;
+    views.changed();
     Ok(HttpResponse::NoContent().finish())
 }
 

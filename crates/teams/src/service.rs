@@ -129,7 +129,7 @@ pub async fn members_of(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> Query
 
 /// Teams by id with their members, ascending by team then user id, in one query.
 pub async fn teams_with_members(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> QueryResult<Vec<TeamWithMembers>> {
-    let rows: Vec<(Team, i64, String, String)> = team_members::table
+    let rows: Vec<MemberRow> = team_members::table
         .inner_join(teams::table)
         .inner_join(users::table)
         .filter(team_members::team_id.eq_any(team_ids))
@@ -137,6 +137,31 @@ pub async fn teams_with_members(conn: &mut AsyncPgConnection, team_ids: &[i64]) 
         .order((team_members::team_id, users::id))
         .load(conn)
         .await?;
+    Ok(group_members(rows))
+}
+
+/// Every team of `user_id`, by id, each with its members (by user id), in one statement.
+pub async fn user_teams_with_members(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<TeamWithMembers>> {
+    let mine = diesel::alias!(team_members as mine);
+    let my_team_ids = mine
+        .filter(mine.field(team_members::user_id).eq(user_id))
+        .select(mine.field(team_members::team_id));
+    let rows: Vec<MemberRow> = team_members::table
+        .inner_join(teams::table)
+        .inner_join(users::table)
+        .filter(team_members::team_id.eq_any(my_team_ids))
+        .select((Team::as_select(), users::id, users::username, team_members::role))
+        .order((team_members::team_id, users::id))
+        .load(conn)
+        .await?;
+    Ok(group_members(rows))
+}
+
+/// A team with one of its members, as the two queries above load them.
+type MemberRow = (Team, i64, String, String);
+
+/// Rows ordered by team, folded into one [`TeamWithMembers`] per team.
+fn group_members(rows: Vec<MemberRow>) -> Vec<TeamWithMembers> {
     let mut out: Vec<TeamWithMembers> = Vec::new();
     for (team, user_id, username, role) in rows {
         let member = Member {
@@ -153,7 +178,7 @@ pub async fn teams_with_members(conn: &mut AsyncPgConnection, team_ids: &[i64]) 
             }),
         }
     }
-    Ok(out)
+    out
 }
 
 /// Teams with their members, in the order of `teams`: one query for the members.

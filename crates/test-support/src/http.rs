@@ -65,6 +65,18 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .unwrap_or_else(|error| panic!("starting the app: {error:#}"));
     let address = format!("http://127.0.0.1:{}", application.port());
     let pool = application.state().pool().clone();
+    if settings.team_cache_capacity > 0 {
+        // Tests run with the team cache in use, as production does once its
+        // change listener is connected (a few milliseconds after start); a
+        // test of an unreachable database goes on without it.
+        let state = application.state().clone();
+        let live = async {
+            while !state.views().is_live() {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), live).await;
+    }
     let server = application.into_server();
     let handle = server.handle();
     actix_web::rt::spawn(server);
