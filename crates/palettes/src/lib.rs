@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 pub mod color;
 pub mod model;
+pub mod page_query;
 pub mod routes;
 pub mod service;
 pub mod wire;

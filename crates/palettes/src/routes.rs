@@ -13,8 +13,6 @@
 //! order and answers with the first failure, so a path that names no palette
 //! (`/api/palettes/abc`) is a 404 with or without credentials.
 
-use std::collections::HashMap;
-
 use accounts::CurrentUser;
 use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::http::StatusCode;
@@ -27,6 +25,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use kernel::pagination::split_page;
 use kernel::{input, ApiError, FieldErrors, PageParams};
 use serde_json::{Map, Value};
+use teams::views::{self, TeamViews};
 
 use crate::color;
 use crate::model::{Palette, PaletteChanges, PaletteValues};
@@ -70,16 +69,39 @@ async fn check_team(
     Ok(())
 }
 
-/// One palette in the version's shape, with its `ETag` in 2.0. `team_name`
-/// is looked up when not known; 1.0 looks up the team's members.
+/// One palette in the version's shape, with its `ETag` in 2.0. Its team
+/// comes from `viewer`'s cached teams when there; otherwise `team_name` is
+/// looked up when not known, and 1.0 looks up the team's members.
 async fn palette_response(
     conn: &mut AsyncPgConnection,
+    viewer: (&TeamViews, i64),
     version: ApiVersion,
     status: StatusCode,
     palette: &Palette,
     team_name: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = match version {
+    let (views, user_id) = viewer;
+    let cached = views.cached(user_id);
+    let body = match (
+        version,
+        cached.as_deref().and_then(|teams| views::find(teams, palette.team_id)),
+    ) {
+        (ApiVersion::V1, Some(team)) => serde_json::to_value(PaletteV1::new(palette, &team.team.name, Some(team))),
+        (ApiVersion::V2, Some(team)) => serde_json::to_value(PaletteV2::new(palette, &team.team.name)),
+        (version, None) => uncached_palette_body(conn, version, palette, team_name).await?,
+    }
+    .map_err(ApiError::internal)?;
+    Ok(respond::json_with_etag(status, version, &palette.etag(), &body))
+}
+
+/// The body of [`palette_response`] when the viewer's teams are not cached.
+async fn uncached_palette_body(
+    conn: &mut AsyncPgConnection,
+    version: ApiVersion,
+    palette: &Palette,
+    team_name: Option<String>,
+) -> Result<serde_json::Result<Value>, ApiError> {
+    Ok(match version {
         ApiVersion::V1 => {
             let teams = teams::service::teams_with_members(conn, &[palette.team_id]).await?;
             let team = teams.first();
@@ -97,9 +119,7 @@ async fn palette_response(
             };
             serde_json::to_value(PaletteV2::new(palette, &name))
         }
-    }
-    .map_err(ApiError::internal)?;
-    Ok(respond::json_with_etag(status, version, &palette.etag(), &body))
+    })
 }
 
 /// A new palette's response with its URL in `Location`, as teams do.
@@ -171,8 +191,8 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
 }
 
 /// The palettes of my teams, filtered, sorted and paged.
-// One statement in 2.0 (palettes of my teams joined to their team's name);
-// two in 1.0 (the same, then the members of the page's teams).
+// One statement (the page) when the caller's teams are cached in `TeamViews`,
+// two when they are not (the teams with their members, then the page).
 #[utoipa::path(
     tag = "palettes",
     security(("basic" = []), ("bearer" = [])),
@@ -201,6 +221,7 @@ async fn list_palettes(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let filters = read_filters(&query).map_err(ApiError::validation)?;
@@ -219,35 +240,21 @@ async fn list_palettes(
         fetch: page.fetch_limit(),
     };
     let mut conn = pool.get().await?;
-    let rows = service::list(&mut conn, user.id, &list).await?;
+    let teams = views.of_user(&mut conn, user.id).await?;
+    let team_ids: Vec<i64> = teams.iter().map(|team| team.team.id).collect();
+    let rows = service::list(&mut conn, &team_ids, &list).await?;
+    drop(conn);
     let (mut rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
-    let mut team_ids: Vec<i64> = rows.iter().map(|row| row.palette.team_id).collect();
-    team_ids.sort_unstable();
-    team_ids.dedup();
+    service::fill_team_names(&mut rows, teams.iter().map(|t| (t.team.id, t.team.name.as_str())));
     match version {
         ApiVersion::V1 => {
-            let teams = if team_ids.is_empty() {
-                Vec::new()
-            } else {
-                teams::service::teams_with_members(&mut conn, &team_ids).await?
-            };
-            drop(conn);
-            service::fill_team_names(&mut rows, teams.iter().map(|t| (t.team.id, t.team.name.as_str())));
-            let by_id: HashMap<i64, _> = teams.iter().map(|t| (t.team.id, t)).collect();
             let items: Vec<PaletteV1> = rows
                 .iter()
-                .map(|row| PaletteV1::new(&row.palette, &row.team_name, by_id.get(&row.palette.team_id).copied()))
+                .map(|row| PaletteV1::new(&row.palette, &row.team_name, views::find(&teams, row.palette.team_id)))
                 .collect();
             Ok(respond::list(&req, version, &items, next.as_ref()))
         }
         ApiVersion::V2 => {
-            let teams = if team_ids.is_empty() {
-                Vec::new()
-            } else {
-                teams::service::teams_by_ids(&mut conn, &team_ids).await?
-            };
-            drop(conn);
-            service::fill_team_names(&mut rows, teams.iter().map(|t| (t.id, t.name.as_str())));
             let items: Vec<PaletteV2> = rows
                 .iter()
                 .map(|row| PaletteV2::new(&row.palette, &row.team_name))
@@ -283,6 +290,7 @@ async fn create_palette(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (changes, mut errors) = read_write(version, input::object(&body)?, true);
@@ -295,7 +303,15 @@ async fn create_palette(
     let palette = service::insert(&mut conn, &values)
         .await
         .map_err(|e| e.into_api_error(team_field(version)))?;
-    let response = palette_response(&mut conn, version, StatusCode::CREATED, &palette, None).await?;
+    let response = palette_response(
+        &mut conn,
+        (&views, user.id),
+        version,
+        StatusCode::CREATED,
+        &palette,
+        None,
+    )
+    .await?;
     Ok(created(response, &palette))
 }
 
@@ -321,12 +337,22 @@ async fn read_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let row = service::find_visible(&mut conn, user.id, path.into_inner())
         .await?
         .ok_or_else(ApiError::not_found)?;
-    palette_response(&mut conn, version, StatusCode::OK, &row.palette, Some(row.team_name)).await
+    let viewer = (views.as_ref(), user.id);
+    palette_response(
+        &mut conn,
+        viewer,
+        version,
+        StatusCode::OK,
+        &row.palette,
+        Some(row.team_name),
+    )
+    .await
 }
 
 /// PUT and PATCH, in one transaction holding the palette's row lock.
@@ -334,7 +360,7 @@ async fn write_palette(
     req: &HttpRequest,
     version: ApiVersion,
     user: &CurrentUser,
-    pool: &Pool,
+    (pool, views): (&Pool, &TeamViews),
     id: i64,
     body: &Value,
     required: bool,
@@ -368,7 +394,7 @@ async fn write_palette(
             .scope_boxed()
         })
         .await?;
-    palette_response(&mut conn, version, StatusCode::OK, &palette, None).await
+    palette_response(&mut conn, (views, user_id), version, StatusCode::OK, &palette, None).await
 }
 
 /// Replace a palette: `name` and the team are required, other fields left out are kept.
@@ -402,9 +428,10 @@ async fn replace_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    write_palette(&req, version, &user, &pool, path.into_inner(), &body, true).await
+    write_palette(&req, version, &user, (&pool, &views), path.into_inner(), &body, true).await
 }
 
 /// Change some fields of a palette.
@@ -438,9 +465,10 @@ async fn update_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    write_palette(&req, version, &user, &pool, path.into_inner(), &body, false).await
+    write_palette(&req, version, &user, (&pool, &views), path.into_inner(), &body, false).await
 }
 
 /// Delete a palette.
@@ -513,6 +541,7 @@ async fn copy_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
@@ -542,7 +571,8 @@ async fn copy_palette(
         .await
         .map_err(|e| e.into_api_error("team_id"))?;
     let team_name = (team_id == original.team_id).then_some(source.team_name);
-    let response = palette_response(&mut conn, version, StatusCode::CREATED, &copy, team_name).await?;
+    let viewer = (views.as_ref(), user.id);
+    let response = palette_response(&mut conn, viewer, version, StatusCode::CREATED, &copy, team_name).await?;
     Ok(created(response, &copy))
 }
 

@@ -16,6 +16,7 @@ use kernel::{ApiError, Cursor, FieldErrors};
 use serde_json::Value;
 
 use crate::model::{Palette, PaletteValues};
+use crate::page_query::PageQuery;
 
 diesel::define_sql_function! {
     /// PostgreSQL's `lower`: names sort and page ignoring case.
@@ -234,68 +235,33 @@ pub fn like_contains(text: &str) -> String {
     pattern
 }
 
-/// A page of the palettes of `user_id`'s teams, in one statement: the
-/// palettes of the caller's teams (a subquery on memberships) joined to their
-/// team for its name, filtered, sorted, after the keyset position, limited.
-///
-/// The statement is built per request, but its SQL text depends only on which
-/// filters are present and on the ordering, so diesel caches the prepared
-/// statement by that text on each connection (a few dozen shapes at most).
-///
-/// The query reads `palettes` alone (no join): the caller gets team names
-/// from the one query it makes for the page's teams anyway. `team_name` is
-/// left empty here; [`fill_team_names`] sets it.
-pub async fn list(conn: &mut AsyncPgConnection, user_id: i64, query: &ListQuery) -> QueryResult<Vec<ListRow>> {
-    let mut statement = palettes::table
-        .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
-        .select((Palette::as_select(), lower(palettes::name)))
-        .limit(query.fetch)
-        .into_boxed();
-    if let Some(team) = query.team {
-        statement = statement.filter(palettes::team_id.eq(team));
-    }
-    if let Some(search) = &query.search {
-        statement = statement.filter(palettes::name.ilike(like_contains(search)));
-    }
-    if let Some(color) = &query.color {
-        statement = statement.filter(palettes::colors.contains(vec![color.clone()]));
-    }
-    let key_name = || lower(palettes::name);
-    statement = match query.ordering {
-        Ordering::Id => statement.order(palettes::id.asc()),
-        Ordering::Name => statement.order((key_name().asc(), palettes::id.asc())),
-        Ordering::NameDesc => statement.order((key_name().desc(), palettes::id.desc())),
-        Ordering::CreatedAt => statement.order((palettes::created_at.asc(), palettes::id.asc())),
-        Ordering::CreatedAtDesc => statement.order((palettes::created_at.desc(), palettes::id.desc())),
-        Ordering::UpdatedAt => statement.order((palettes::updated_at.asc(), palettes::id.asc())),
-        Ordering::UpdatedAtDesc => statement.order((palettes::updated_at.desc(), palettes::id.desc())),
+/// A page of the palettes of `team_ids` (the caller's teams), filtered,
+/// sorted, after the keyset position, limited: one statement, see
+/// [`crate::page_query`]. `team_name` is left empty; [`fill_team_names`]
+/// sets it from the teams the caller already has.
+pub async fn list(conn: &mut AsyncPgConnection, team_ids: &[i64], query: &ListQuery) -> QueryResult<Vec<ListRow>> {
+    let team_ids: Vec<i64> = match query.team {
+        Some(team) => team_ids.iter().copied().filter(|id| *id == team).collect(),
+        None => team_ids.to_vec(),
     };
-    if let Some(after) = query.after.clone() {
-        use palettes::{created_at, id, updated_at};
-        statement = match (query.ordering, after) {
-            (Ordering::Id, Position::Id(after)) => statement.filter(id.gt(after)),
-            (Ordering::Name, Position::Name(name, after)) => {
-                statement.filter(key_name().gt(name.clone()).or(key_name().eq(name).and(id.gt(after))))
-            }
-            (Ordering::NameDesc, Position::Name(name, after)) => {
-                statement.filter(key_name().lt(name.clone()).or(key_name().eq(name).and(id.lt(after))))
-            }
-            (Ordering::CreatedAt, Position::Time(at, after)) => {
-                statement.filter(created_at.gt(at).or(created_at.eq(at).and(id.gt(after))))
-            }
-            (Ordering::CreatedAtDesc, Position::Time(at, after)) => {
-                statement.filter(created_at.lt(at).or(created_at.eq(at).and(id.lt(after))))
-            }
-            (Ordering::UpdatedAt, Position::Time(at, after)) => {
-                statement.filter(updated_at.gt(at).or(updated_at.eq(at).and(id.gt(after))))
-            }
-            (Ordering::UpdatedAtDesc, Position::Time(at, after)) => {
-                statement.filter(updated_at.lt(at).or(updated_at.eq(at).and(id.lt(after))))
-            }
-            // `Ordering::position` only makes positions of its own kind.
-            _ => return Ok(Vec::new()),
-        };
+    let position_fits = match (&query.after, query.ordering) {
+        (None, _) | (Some(Position::Id(_)), Ordering::Id) => true,
+        (Some(Position::Name(..)), ordering) => matches!(ordering, Ordering::Name | Ordering::NameDesc),
+        (Some(Position::Time(..)), ordering) => !matches!(ordering, Ordering::Id | Ordering::Name | Ordering::NameDesc),
+        (Some(Position::Id(_)), _) => false,
+    };
+    // `Ordering::position` only makes positions of its own kind.
+    if team_ids.is_empty() || !position_fits {
+        return Ok(Vec::new());
     }
+    let statement = PageQuery {
+        team_ids,
+        name_pattern: query.search.as_deref().map(like_contains),
+        color: query.color.clone().map(|color| vec![color]),
+        ordering: query.ordering,
+        after: query.after.clone(),
+        fetch: query.fetch,
+    };
     let rows: Vec<(Palette, String)> = statement.load(conn).await?;
     Ok(rows
         .into_iter()
