@@ -1,5 +1,6 @@
 //! The app under test and an HTTP client for it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
@@ -9,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use database::Pool;
 use serde_json::{json, Value};
-use server::{Application, Settings};
+use server::{AppState, Application, Settings};
 
 use crate::db::{create_database, TestDatabase};
 
@@ -27,10 +28,15 @@ pub struct TestApp {
     pub address: String,
     /// A pool on the test's database, to look at what requests changed.
     pub pool: Pool,
+    /// The app's shared state, to look into its caches.
+    pub state: AppState,
     client: awc::Client,
     handle: ServerHandle,
-    // Dropped last: the server must stop before its database goes.
-    _database: TestDatabase,
+    /// What the app was started with, for [`TestApp::spawn_twin`].
+    settings: Settings,
+    // Dropped last: the server must stop before its database goes. Shared
+    // with twins: the database goes with the last server on it.
+    database: Arc<TestDatabase>,
 }
 
 /// A registered user and their credentials.
@@ -60,16 +66,21 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.workers = Some(1);
     settings.db_pool_max_size = 8;
     configure(&mut settings);
+    start(settings, Arc::new(database)).await
+}
+
+/// Starts an `Application` with `settings` on `database`.
+async fn start(settings: Settings, database: Arc<TestDatabase>) -> TestApp {
     let application = Application::build(&settings)
         .await
         .unwrap_or_else(|error| panic!("starting the app: {error:#}"));
     let address = format!("http://127.0.0.1:{}", application.port());
-    let pool = application.state().pool().clone();
+    let state = application.state().clone();
+    let pool = state.pool().clone();
     if settings.team_cache_capacity > 0 {
         // Tests run with the team cache in use, as production does once its
         // change listener is connected (a few milliseconds after start); a
         // test of an unreachable database goes on without it.
-        let state = application.state().clone();
         let live = async {
             while !state.views().is_live() {
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -84,9 +95,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         address,
         pool,
+        state,
         client,
         handle,
-        _database: database,
+        settings,
+        database,
     }
 }
 
@@ -98,6 +111,13 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A second instance of the app on this one's database, with the same
+    /// settings and its own caches and port, as behind a load balancer. The
+    /// database stays until both are dropped.
+    pub async fn spawn_twin(&self) -> TestApp {
+        start(self.settings.clone(), Arc::clone(&self.database)).await
+    }
+
     /// A request to `path` (absolute, starting with `/`).
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         RequestBuilder {
