@@ -2,23 +2,27 @@
 //!
 //! - [`color`] parses the accepted colour forms and gives the canonical one
 //!   (lowercase `#rrggbb`, or `#rrggbbaa` when not opaque);
-//! - [`model`] holds the row and the domain types, [`service`] the queries,
-//!   [`routes`] the handlers, [`wire`] the shapes of each API version.
+//! - [`model`] holds the row and the domain types, [`service`] the queries
+//!   ([`page_query`] the statement of a list page), [`routes`] the handlers,
+//!   [`wire`] the shapes of each API version.
 //!
 //! A palette is visible and writable to the members of its team only; to
-//! anyone else it does not exist (404). Every query filters on
-//! `team_id IN (SELECT team_id FROM team_members WHERE user_id = $me)`, so
-//! visibility costs no extra round trip.
+//! anyone else it does not exist (404). Reads and writes of one palette
+//! filter on `team_id IN (SELECT team_id FROM team_members WHERE user_id =
+//! $me)`, so visibility costs no extra round trip. Lists take the caller's
+//! teams (with their members, for 1.0) from `teams::TeamViews`, kept in
+//! process and fresh through PostgreSQL change notices, and read only the
+//! page itself: one statement per list.
 //!
 //! # Why colours are parallel arrays on the palette row
 //!
 //! A palette's colours are two arrays on its row, `colors` (canonical hex) and
 //! `color_names` (a name or null, same length), rather than a child table:
 //!
-//! - a page of palettes is one query on `palettes` alone plus one for the
-//!   page's teams (names in 2.0, names and members in 1.0), never one per
-//!   palette, and needs no join that multiplies rows by colours or
-//!   aggregation to fold them back;
+//! - a page of palettes is one query on `palettes` alone (the teams it
+//!   nests come from the caller's cached teams), never one per palette, and
+//!   needs no join that multiplies rows by colours or aggregation to fold
+//!   them back;
 //! - the colours are always read and written whole, in order, with their
 //!   palette, so a write is one `UPDATE` that bumps the revision atomically;
 //! - `?color=` is `colors @> ARRAY[$hex]`, served by a GIN index;

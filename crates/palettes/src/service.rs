@@ -2,8 +2,9 @@
 //! compose them in one transaction.
 //!
 //! Visibility is part of every query: a palette is read, changed or deleted
-//! only through a filter `team_id IN (teams of the caller)`, so a palette of
-//! another team behaves exactly like one that does not exist.
+//! only through a filter `team_id IN (teams of the caller)` (a subquery on
+//! memberships, or for lists the caller's team ids), so a palette of another
+//! team behaves exactly like one that does not exist.
 
 use ::teams::service::member_team_ids;
 use chrono::{DateTime, Utc};
