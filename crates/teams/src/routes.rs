@@ -24,7 +24,7 @@ use accounts::CurrentUser;
 
 use crate::model::{Role, TeamWithMembers};
 use crate::service;
-use crate::views::TeamViews;
+use crate::views::{self, TeamViews};
 use crate::wire::v1::TeamV1;
 use crate::wire::v2::{TeamPageV2, TeamV2};
 use crate::wire::{
@@ -111,11 +111,22 @@ async fn list_teams(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, after) = page_params(&query, version)?;
-    let mut conn = pool.get().await?;
-    let rows = service::list_teams(&mut conn, user.id, after, page.fetch_limit()).await?;
+    // All my teams, by id, cached or in one statement; the page is cut here.
+    let teams = match views.cached(user.id) {
+        Some(teams) => teams,
+        None => views.of_user(&mut *pool.get().await?, user.id).await?,
+    };
+    let fetch = usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX);
+    let rows: Vec<TeamWithMembers> = teams
+        .iter()
+        .filter(|team| after.is_none_or(|after| team.team.id > after))
+        .take(fetch)
+        .cloned()
+        .collect();
     let (rows, next) = split_page(rows, page.limit, |t| Cursor(vec![t.team.id.into()]));
     Ok(match version {
         ApiVersion::V1 => {
@@ -190,9 +201,15 @@ async fn get_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
+    views: web::Data<TeamViews>,
 ) -> Result<HttpResponse, ApiError> {
+    let team_id = path.into_inner();
+    let cached = views.cached(user.id);
+    if let Some(team) = cached.as_deref().and_then(|teams| views::find(teams, team_id)) {
+        return Ok(team_response(StatusCode::OK, version, user.id, team));
+    }
     let mut conn = pool.get().await?;
-    let team = service::get_team(&mut conn, path.into_inner(), user.id).await?;
+    let team = service::get_team(&mut conn, team_id, user.id).await?;
     Ok(team_response(StatusCode::OK, version, user.id, &team))
 }
 

@@ -200,27 +200,6 @@ pub async fn with_members(conn: &mut AsyncPgConnection, teams: Vec<Team>) -> Que
 // ---------------------------------------------------------------------------
 // Reads behind the routes.
 
-/// A page of the teams `user_id` belongs to, by id, after `after_id`, with members.
-pub async fn list_teams(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    after_id: Option<i64>,
-    limit: i64,
-) -> QueryResult<Vec<TeamWithMembers>> {
-    let mut query = teams::table
-        .inner_join(team_members::table)
-        .filter(team_members::user_id.eq(user_id))
-        .select(Team::as_select())
-        .order(teams::id)
-        .limit(limit)
-        .into_boxed();
-    if let Some(after_id) = after_id {
-        query = query.filter(teams::id.gt(after_id));
-    }
-    let rows = query.load(conn).await?;
-    with_members(conn, rows).await
-}
-
 /// A team of `user_id`'s with its members; `NotFound` when they are not a member.
 pub async fn get_team(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Result<TeamWithMembers, TeamError> {
     teams_with_members(conn, &[team_id])
