@@ -1,9 +1,14 @@
-//! The answer for requests no route took: 405 when the path exists with other
-//! methods, else 404, both in the negotiated version's format.
+//! The answer for requests no route took: `OPTIONS` on a path that exists
+//! gets 204 with `Allow`; another method the path does not take gets 405
+//! with `Allow`; a path that does not exist gets 404; errors in the
+//! negotiated version's format. `Allow` lists `HEAD` wherever `GET` is (the
+//! versioning middleware serves HEAD as GET) and always `OPTIONS`, as the
+//! seed's framework did.
 
 use std::sync::Arc;
 
 use actix_web::dev::ResourceDef;
+use actix_web::http::header::ALLOW;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 use kernel::{ApiError, ErrorKind};
@@ -52,13 +57,26 @@ impl RouteTable {
 
     /// The methods `path` allows; empty when no route has that path.
     pub fn allowed(&self, path: &str) -> Vec<Method> {
-        let mut allowed: Vec<Method> = self
+        let mut allowed: Vec<Method> = Vec::new();
+        let routed = self
             .routes
             .iter()
             .filter(|(def, _)| def.is_match(path))
-            .flat_map(|(_, methods)| methods.iter().cloned())
-            .collect();
-        allowed.dedup();
+            .flat_map(|(_, methods)| methods.iter());
+        for method in routed {
+            if !allowed.contains(method) {
+                allowed.push(method.clone());
+            }
+        }
+        if allowed.is_empty() {
+            return allowed;
+        }
+        for implied in [Method::HEAD, Method::OPTIONS] {
+            let served = implied != Method::HEAD || allowed.contains(&Method::GET);
+            if served && !allowed.contains(&implied) {
+                allowed.push(implied);
+            }
+        }
         allowed
     }
 
@@ -69,6 +87,11 @@ impl RouteTable {
         let table = Arc::new(self);
         move |req: HttpRequest| {
             let allowed = table.allowed(req.path());
+            let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+            if req.method() == Method::OPTIONS && !allowed.is_empty() {
+                let response = HttpResponse::NoContent().insert_header((ALLOW, allow)).finish();
+                return std::future::ready(Ok(response));
+            }
             let error = if allowed.is_empty() {
                 ApiError::not_found()
             } else {
@@ -76,7 +99,7 @@ impl RouteTable {
                     ErrorKind::MethodNotAllowed,
                     format!("Method \"{}\" not allowed.", req.method()),
                 );
-                error.allow = Some(allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", "));
+                error.allow = Some(allow);
                 error
             };
             std::future::ready(Err(error))

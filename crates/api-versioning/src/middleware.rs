@@ -3,7 +3,7 @@
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::{StatusCode, Uri};
+use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
 use kernel::{ApiError, ErrorKind};
@@ -59,6 +59,11 @@ pub async fn versioning(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     normalize_path(&mut req);
+    // HEAD is GET without the body: routes answer it as GET, and the HTTP
+    // layer, which saw a HEAD, sends the headers (length included) alone.
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
     let api = is_api(req.path());
     let version = if api {
         match negotiate(req.headers().get(header::ACCEPT)) {

@@ -136,7 +136,7 @@ async fn swagger_ui_and_the_spec_are_served() {
     );
     let wrong_method = app.post("/api/openapi.json").send().await;
     assert_eq!(wrong_method.status, 405);
-    assert_eq!(wrong_method.header("allow"), Some("GET"));
+    assert_eq!(wrong_method.header("allow"), Some("GET, HEAD, OPTIONS"));
     let spec = app.get("/api/openapi.json").send().await;
     assert_eq!(spec.status, 200);
     assert!(spec.json["paths"]["/api/users"]["post"].is_object());

@@ -1,5 +1,6 @@
 //! Version negotiation, media types and body handling, over HTTP.
 
+use actix_web::http::Method;
 use serde_json::json;
 use test_support::{spawn_app, V1, V2};
 
@@ -173,5 +174,38 @@ async fn wrong_method_is_405_with_allow() {
     let response = app.get("/api/users/").send().await;
     assert_eq!(response.status, 405);
     assert_eq!(response.json, json!({"detail": "Method \"GET\" not allowed."}));
-    assert_eq!(response.header("allow"), Some("POST"));
+    assert_eq!(response.header("allow"), Some("POST, OPTIONS"));
+}
+
+#[actix_web::test]
+async fn head_is_get_without_the_body() {
+    let app = spawn_app().await;
+    let alice = app.user("alice").await;
+    let get = app.get("/api/teams/").auth(&alice).send().await;
+    let head = app.request(Method::HEAD, "/api/teams/").auth(&alice).send().await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.text, "", "no body");
+    assert_eq!(head.header("content-type"), get.header("content-type"));
+    assert_eq!(head.header("content-length"), Some(get.text.len().to_string().as_str()));
+    assert_eq!(head.header("vary"), Some("Accept"));
+    let anonymous = app.request(Method::HEAD, "/api/teams/").send().await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.text, "");
+    let post_only = app.request(Method::HEAD, "/api/users/").send().await;
+    assert_eq!(post_only.status, 405);
+    assert_eq!(post_only.header("allow"), Some("POST, OPTIONS"));
+}
+
+#[actix_web::test]
+async fn options_lists_the_methods_of_a_path_without_credentials() {
+    let app = spawn_app().await;
+    let palettes = app.request(Method::OPTIONS, "/api/palettes/").send().await;
+    assert_eq!(palettes.status, 204);
+    assert_eq!(palettes.header("allow"), Some("GET, POST, HEAD, OPTIONS"));
+    let one = app.request(Method::OPTIONS, "/api/palletes/7").send().await;
+    assert_eq!(one.status, 204);
+    assert_eq!(one.header("allow"), Some("GET, PUT, PATCH, DELETE, HEAD, OPTIONS"));
+    let unknown = app.request(Method::OPTIONS, "/api/no/such/thing/").send().await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json, json!({"detail": "Not found."}));
 }
