@@ -48,8 +48,20 @@ fn read_write(version: ApiVersion, map: &Map<String, Value>, required: bool) -> 
     }
 }
 
-/// Records an error on `field` unless `user_id` belongs to `team_id`; the
-/// message is the same for a team that does not exist.
+/// The error on `field` for a team the caller is not in; the same for a
+/// team that does not exist.
+fn not_a_member(field: &str, team_id: i64) -> String {
+    if field == v1::TEAM_FIELD {
+        // The seed's framework's words for an unknown related id.
+        format!("Invalid pk \"{team_id}\" - object does not exist.")
+    } else {
+        "You are not a member of a team with this id.".to_owned()
+    }
+}
+
+/// Records an error on `field` unless `user_id` belongs to `team_id`. The
+/// membership stays locked until the caller's transaction ends, if any (see
+/// `teams::service::lock_membership`).
 async fn check_team(
     conn: &mut AsyncPgConnection,
     user_id: i64,
@@ -57,14 +69,8 @@ async fn check_team(
     field: &str,
     errors: &mut FieldErrors,
 ) -> Result<(), ApiError> {
-    if !teams::service::is_member(conn, team_id, user_id).await? {
-        let message = if field == v1::TEAM_FIELD {
-            // The seed's framework's words for an unknown related id.
-            format!("Invalid pk \"{team_id}\" - object does not exist.")
-        } else {
-            "You are not a member of a team with this id.".to_owned()
-        };
-        errors.add(field, message);
+    if !teams::service::lock_membership(conn, team_id, user_id).await? {
+        errors.add(field, not_a_member(field, team_id));
     }
     Ok(())
 }
@@ -294,15 +300,21 @@ async fn create_palette(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (changes, mut errors) = read_write(version, input::object(&body)?, true);
+    let field = team_field(version);
     let mut conn = pool.get().await?;
-    if let Some(team_id) = changes.team_id {
-        check_team(&mut conn, user.id, team_id, team_field(version), &mut errors).await?;
+    if !errors.is_empty() {
+        // A team I am not in is reported with the other errors, as the seed did.
+        if let Some(team_id) = changes.team_id {
+            check_team(&mut conn, user.id, team_id, field, &mut errors).await?;
+        }
+        return Err(ApiError::validation(errors));
     }
-    errors.into_result()?;
     let values = PaletteValues::merge(None, changes);
-    let palette = service::insert(&mut conn, &values)
+    // Membership is checked by the insert itself: one statement.
+    let palette = service::insert_as_member(&mut conn, user.id, &values)
         .await
-        .map_err(|e| e.into_api_error(team_field(version)))?;
+        .map_err(|e| e.into_api_error(field))?
+        .ok_or_else(|| ApiError::field(field, not_a_member(field, values.team_id)))?;
     let response = palette_response(
         &mut conn,
         (&views, user.id),
@@ -552,10 +564,13 @@ async fn copy_palette(
     let mut errors = FieldErrors::new();
     let team_id = input::id(map, "team_id", true, &mut errors).flatten();
     let name = read_name(map, false, &mut errors);
-    if let Some(team_id) = team_id.filter(|t| *t != source.palette.team_id) {
-        check_team(&mut conn, user.id, team_id, "team_id", &mut errors).await?;
+    if !errors.is_empty() {
+        // A team I am not in is reported with the other errors.
+        if let Some(team_id) = team_id.filter(|t| *t != source.palette.team_id) {
+            check_team(&mut conn, user.id, team_id, "team_id", &mut errors).await?;
+        }
+        return Err(ApiError::validation(errors));
     }
-    errors.into_result()?;
     let Some(team_id) = team_id else {
         return Err(ApiError::field("team_id", "This field is required."));
     };
@@ -567,9 +582,11 @@ async fn copy_palette(
         colors: original.colors,
         color_names: original.color_names,
     };
-    let copy = service::insert(&mut conn, &values)
+    // Membership of the target team is checked by the insert itself.
+    let copy = service::insert_as_member(&mut conn, user.id, &values)
         .await
-        .map_err(|e| e.into_api_error("team_id"))?;
+        .map_err(|e| e.into_api_error("team_id"))?
+        .ok_or_else(|| ApiError::field("team_id", not_a_member("team_id", team_id)))?;
     let team_name = (team_id == original.team_id).then_some(source.team_name);
     let viewer = (views.as_ref(), user.id);
     let response = palette_response(&mut conn, viewer, version, StatusCode::CREATED, &copy, team_name).await?;

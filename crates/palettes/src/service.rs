@@ -8,7 +8,7 @@
 
 use ::teams::service::member_team_ids;
 use chrono::{DateTime, Utc};
-use database::schema::{palettes, teams};
+use database::schema::{palettes, team_members, teams};
 use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError, QueryResult};
@@ -302,13 +302,44 @@ pub async fn team_name(conn: &mut AsyncPgConnection, team_id: i64) -> QueryResul
     teams::table.find(team_id).select(teams::name).first(conn).await
 }
 
-/// Inserts a palette.
-pub async fn insert(conn: &mut AsyncPgConnection, values: &PaletteValues) -> Result<Palette, PaletteError> {
+/// Inserts a palette if `user_id` belongs to its team, in one statement
+/// (`INSERT ... SELECT ... FROM teams JOIN team_members ... FOR SHARE`) that
+/// locks the team and the membership until it commits, as
+/// [`teams::service::lock_membership`] does: a member removed at that moment
+/// is removed after the palette is added, never before. `None` when they are
+/// not a member or there is no such team.
+pub async fn insert_as_member(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    values: &PaletteValues,
+) -> Result<Option<Palette>, PaletteError> {
+    use diesel::sql_types::{Array, Nullable, Text};
+    let source = teams::table
+        .inner_join(team_members::table)
+        .filter(teams::id.eq(values.team_id))
+        .filter(team_members::user_id.eq(user_id))
+        .select((
+            teams::id,
+            values.name.clone().into_sql::<Text>(),
+            values.description.clone().into_sql::<Text>(),
+            values.colors.clone().into_sql::<Array<Text>>(),
+            values.color_names.clone().into_sql::<Array<Nullable<Text>>>(),
+        ))
+        .for_share();
+    let columns = (
+        palettes::team_id,
+        palettes::name,
+        palettes::description,
+        palettes::colors,
+        palettes::color_names,
+    );
     Ok(diesel::insert_into(palettes::table)
-        .values(values)
+        .values(source)
+        .into_columns(columns)
         .returning(Palette::as_returning())
         .get_result(conn)
-        .await?)
+        .await
+        .optional()?)
 }
 
 /// Palette `id` if visible to `user_id`, locked (`SELECT ... FOR UPDATE`)

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{create, id_of, palette_count, row};
+use common::{create, id_of, palette_count, row, team_with};
+use diesel_async::SimpleAsyncConnection;
 use futures_util::future::{join, join_all};
 use serde_json::json;
 use test_support::spawn_app;
@@ -178,4 +179,44 @@ async fn racing_renames_of_two_palettes_to_one_name_give_one_200_and_one_duplica
         revisions.sort_unstable();
         assert_eq!(revisions, [Some(1), Some(2)], "the refused write changed nothing");
     }
+}
+
+/// A create that arrives while its author is being removed from the team
+/// waits for the removal (which holds the team's row lock, as every
+/// membership change does) and is then refused: no palette is ever added by
+/// someone who is no longer a member.
+#[actix_web::test]
+async fn a_create_racing_the_authors_removal_is_refused_once_the_removal_commits() {
+    let app = spawn_app().await;
+    let owner = app.user("owner").await;
+    let bob = app.user("bob").await;
+    let team = team_with(&app, "band", &[&owner, &bob]).await;
+    let warm = app.get("/api/palettes/").auth(&bob).send().await;
+    assert_eq!(warm.status, 200);
+    let mut conn = app.pool.get().await.expect("a connection");
+    conn.batch_execute(&format!("BEGIN; SELECT id FROM teams WHERE id = {team} FOR UPDATE"))
+        .await
+        .expect("locking the team");
+    let create = app
+        .post("/api/palettes/")
+        .v2()
+        .auth(&bob)
+        .json(&json!({"name": "late", "team_id": team, "colors": ["#abc"]}))
+        .send();
+    let remove = async {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        conn.batch_execute(&format!(
+            "DELETE FROM team_members WHERE team_id = {team} AND user_id = {}; COMMIT",
+            bob.id
+        ))
+        .await
+        .expect("removing bob");
+    };
+    let (response, ()) = join(create, remove).await;
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert_eq!(
+        response.json["errors"]["team_id"],
+        json!(["You are not a member of a team with this id."])
+    );
+    assert_eq!(palette_count(&app).await, 0);
 }

@@ -97,6 +97,24 @@ pub async fn is_member(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64)
     Ok(role_of(conn, team_id, user_id).await?.is_some())
 }
 
+/// Whether `user_id` belongs to `team_id`, locking the team and the
+/// membership (`FOR SHARE`) until the caller's transaction ends: a concurrent
+/// removal, which locks the team first as every membership change does,
+/// waits until then, so whatever the caller writes for the team is written
+/// by a member.
+pub async fn lock_membership(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> QueryResult<bool> {
+    let found: Option<i64> = teams::table
+        .inner_join(team_members::table)
+        .filter(teams::id.eq(team_id))
+        .filter(team_members::user_id.eq(user_id))
+        .select(teams::id)
+        .for_share()
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found.is_some())
+}
+
 /// Teams by id, ascending.
 pub async fn teams_by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<Team>> {
     teams::table
