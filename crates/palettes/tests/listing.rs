@@ -337,3 +337,45 @@ async fn a_forged_cursor_with_an_impossible_time_is_400_not_500() {
     assert_eq!(response.status, 400, "{}", response.text);
     assert!(response.json["cursor"].is_array(), "{}", response.text);
 }
+
+/// With the teams cache off (or its change listener down), lists and reads
+/// load the caller's teams from the database and answer exactly the same.
+#[actix_web::test]
+async fn lists_and_reads_are_the_same_with_the_teams_cache_off() {
+    let mut bodies = Vec::new();
+    for capacity in [100_000, 0] {
+        let app = test_support::spawn_app_with(|settings| settings.team_cache_capacity = capacity).await;
+        assert_eq!(app.state.views().is_live(), capacity > 0);
+        let ana = app.user("ana").await;
+        let ben = app.user("ben").await;
+        let team = team_with(&app, "studio", &[&ana, &ben]).await;
+        let palette = id_of(&create(&app, &ana, team, "Dawn", json!(["#abc", "#ff000080"])).await);
+        create(&app, &ben, ben.personal_team_id, "Mine", json!([])).await;
+        let mut seen = Vec::new();
+        for accept in [test_support::V1, test_support::V2] {
+            for path in ["/api/palettes/".to_owned(), format!("/api/palettes/{palette}/")] {
+                let response = app.get(&path).accept(accept).auth(&ben).send().await;
+                assert_eq!(response.status, 200, "{path}: {}", response.text);
+                let mut body = response.json;
+                // Times and ids differ between the two apps' databases.
+                strip(&mut body);
+                seen.push(body);
+            }
+        }
+        bodies.push(seen);
+    }
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[0][0][0]["owner"]["users"].as_array().map(Vec::len), Some(2));
+}
+
+/// Drops the keys whose values depend on the database: ids and times.
+fn strip(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|key, _| !matches!(key.as_str(), "id" | "created_at" | "updated_at"));
+            map.values_mut().for_each(strip);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip),
+        _ => {}
+    }
+}

@@ -155,4 +155,16 @@ async fn metrics_report_the_database_pool() {
         "{}",
         metrics.text
     );
+    assert!(
+        metrics.text.contains("palette_api_team_cache_live 1"),
+        "the change listener is connected: {}",
+        metrics.text
+    );
+    let uncached = spawn_app_with(|settings| settings.team_cache_capacity = 0).await;
+    let metrics = uncached.get("/metrics").send().await;
+    assert!(
+        metrics.text.contains("palette_api_team_cache_live 0"),
+        "{}",
+        metrics.text
+    );
 }
