@@ -1,8 +1,13 @@
+DROP TRIGGER api_tokens_truncated ON api_tokens;
+DROP TRIGGER users_truncated ON users;
+DROP TRIGGER teams_truncated ON teams;
+DROP TRIGGER team_members_truncated ON team_members;
 DROP TRIGGER api_tokens_revoked ON api_tokens;
-DROP TRIGGER users_password_changed ON users;
-DROP TRIGGER users_username_changed ON users;
+DROP TRIGGER users_changed ON users;
 DROP TRIGGER teams_changed ON teams;
 DROP TRIGGER team_members_changed ON team_members;
-DROP FUNCTION notify_password_changed();
-DROP FUNCTION notify_credentials_changed();
-DROP FUNCTION notify_teams_changed();
+DROP FUNCTION notify_truncated();
+DROP FUNCTION notify_token_revoked();
+DROP FUNCTION notify_user_changed();
+DROP FUNCTION notify_team_changed();
+DROP FUNCTION notify_membership_changed();

@@ -1,50 +1,88 @@
 -- Change notices for the caches each server instance keeps (`LISTEN
--- palette_api_changes`). PostgreSQL sends them at commit, once per distinct
--- payload per transaction, to every listening connection, so every instance
--- drops what a change made stale, whichever instance (or tool) made it.
+-- palette_api_changes`, see `database::listen`). PostgreSQL sends them at
+-- commit, once per distinct payload per transaction, to every listening
+-- connection, so every instance drops what a change made stale, whichever
+-- instance (or tool) made it. Payloads:
 --
--- 'teams': a membership, a team or a username changed; instances drop the
---          teams they cached for users (statement-level: one per statement).
--- 'user:<id>': a user's password changed, or one of their tokens was revoked,
---          or the account was deleted; instances drop that user's cached logins.
+-- 'team:<id>'        the team's name or members changed, or it was deleted;
+-- 'member:<user id>' the user joined or left a team, or changed role;
+-- 'login:<user id>'  the user's password changed, one of their tokens was
+--                    revoked, or the account was deleted;
+-- 'all'              a table was truncated: drop everything.
+--
+-- Palette writes and new tokens send nothing.
 
-CREATE FUNCTION notify_teams_changed() RETURNS trigger AS $$
+CREATE FUNCTION notify_membership_changed() RETURNS trigger AS $$
 BEGIN
-    PERFORM pg_notify('palette_api_changes', 'teams');
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        PERFORM pg_notify('palette_api_changes', 'team:' || OLD.team_id);
+        PERFORM pg_notify('palette_api_changes', 'member:' || OLD.user_id);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM pg_notify('palette_api_changes', 'team:' || NEW.team_id);
+        PERFORM pg_notify('palette_api_changes', 'member:' || NEW.user_id);
+    END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER team_members_changed
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON team_members
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_teams_changed();
+    AFTER INSERT OR UPDATE OR DELETE ON team_members
+    FOR EACH ROW EXECUTE FUNCTION notify_membership_changed();
+
+CREATE FUNCTION notify_team_changed() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('palette_api_changes', 'team:' || OLD.id);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
 
 CREATE TRIGGER teams_changed
-    AFTER UPDATE OR DELETE OR TRUNCATE ON teams
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_teams_changed();
+    AFTER UPDATE OF name OR DELETE ON teams
+    FOR EACH ROW EXECUTE FUNCTION notify_team_changed();
 
-CREATE TRIGGER users_username_changed
-    AFTER UPDATE OF username OR DELETE OR TRUNCATE ON users
-    FOR EACH STATEMENT EXECUTE FUNCTION notify_teams_changed();
-
-CREATE FUNCTION notify_credentials_changed() RETURNS trigger AS $$
+CREATE FUNCTION notify_user_changed() RETURNS trigger AS $$
 BEGIN
-    PERFORM pg_notify('palette_api_changes', 'user:' || OLD.user_id);
+    IF TG_OP = 'DELETE' OR NEW.password_hash IS DISTINCT FROM OLD.password_hash THEN
+        PERFORM pg_notify('palette_api_changes', 'login:' || OLD.id);
+    END IF;
+    -- A new username shows in the member lists of the user's teams.
+    IF TG_OP = 'UPDATE' AND NEW.username IS DISTINCT FROM OLD.username THEN
+        PERFORM pg_notify('palette_api_changes', 'team:' || m.team_id)
+           FROM team_members m
+          WHERE m.user_id = NEW.id;
+    END IF;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE FUNCTION notify_password_changed() RETURNS trigger AS $$
+CREATE TRIGGER users_changed
+    AFTER UPDATE OF username, password_hash OR DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION notify_user_changed();
+
+CREATE FUNCTION notify_token_revoked() RETURNS trigger AS $$
 BEGIN
-    PERFORM pg_notify('palette_api_changes', 'user:' || OLD.id);
+    PERFORM pg_notify('palette_api_changes', 'login:' || OLD.user_id);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
-
-CREATE TRIGGER users_password_changed
-    AFTER UPDATE OF password_hash OR DELETE ON users
-    FOR EACH ROW EXECUTE FUNCTION notify_password_changed();
 
 CREATE TRIGGER api_tokens_revoked
     AFTER UPDATE OR DELETE ON api_tokens
-    FOR EACH ROW EXECUTE FUNCTION notify_credentials_changed();
+    FOR EACH ROW EXECUTE FUNCTION notify_token_revoked();
+
+CREATE FUNCTION notify_truncated() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('palette_api_changes', 'all');
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER team_members_truncated AFTER TRUNCATE ON team_members
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_truncated();
+CREATE TRIGGER teams_truncated AFTER TRUNCATE ON teams
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_truncated();
+CREATE TRIGGER users_truncated AFTER TRUNCATE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_truncated();
+CREATE TRIGGER api_tokens_truncated AFTER TRUNCATE ON api_tokens
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_truncated();

@@ -153,6 +153,24 @@ impl Auth {
         }
     }
 
+    /// Caches `value` unless something was forgotten since `epoch` was read
+    /// (before the lookup that produced `value`). The check is repeated after
+    /// the insert, which is taken back if a forget ran in between: every
+    /// forget moves the epoch before it drops entries, so none can slip
+    /// between the check and the insert.
+    fn cache_unless_forgotten<V>(&self, cache: &Cache<Key, V>, key: Key, value: V, epoch: u64)
+    where
+        V: Clone + Send + Sync + 'static,
+    {
+        if self.epoch.load(AtomicOrdering::SeqCst) != epoch {
+            return;
+        }
+        cache.insert(key, value);
+        if self.epoch.load(AtomicOrdering::SeqCst) != epoch {
+            cache.invalidate(&key);
+        }
+    }
+
     /// Drops the cached lookup of a revoked token.
     pub fn forget_token(&self, token_hash: &[u8]) {
         self.epoch.fetch_add(1, AtomicOrdering::SeqCst);
@@ -211,9 +229,7 @@ impl Auth {
                 attempt.release();
                 if let Some(cache) = &self.basic_cache {
                     // Before the turn ends, so that the requests waiting for it find the user here.
-                    if self.epoch.load(AtomicOrdering::SeqCst) == epoch {
-                        cache.insert(key, user.clone());
-                    }
+                    self.cache_unless_forgotten(cache, key, user.clone(), epoch);
                 }
                 Ok(user)
             }
@@ -266,9 +282,7 @@ impl Auth {
         match service::token_user(&mut conn, &hash).await? {
             Some((user, expires_at)) if unexpired(&expires_at) => {
                 if let Some(cache) = &self.token_cache {
-                    if self.epoch.load(AtomicOrdering::SeqCst) == epoch {
-                        cache.insert(hash, (user.clone(), expires_at));
-                    }
+                    self.cache_unless_forgotten(cache, hash, (user.clone(), expires_at), epoch);
                 }
                 Ok(user)
             }

@@ -4,50 +4,97 @@
 //! [`CHANNEL`] whenever a membership, a team, a username, a password or a
 //! token changes. PostgreSQL delivers it at commit to every connection that
 //! listens, so each server instance hears of every change, whichever instance
-//! made it. [`spawn`] keeps one such connection open and hands each notice to
+//! made it. [`spawn`] keeps one such connection open and hands each change to
 //! a callback; a cache that relies on notices must also hear when the
 //! connection is lost (notices are missed until it listens again).
+//!
+//! A connection can die without a word (a dropped NAT mapping, a failover),
+//! and a pooler in transaction mode accepts `LISTEN` but delivers nothing.
+//! So the listener also sends itself a notice every [`HEARTBEAT`]; when none
+//! comes back within the next one, it reports the connection lost and opens
+//! a new one. The heartbeat also keeps the session from idling out.
 
 use std::time::Duration;
 
+use anyhow::Context;
 use futures_util::StreamExt;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 /// The channel the triggers notify.
 pub const CHANNEL: &str = "palette_api_changes";
 
-/// What the listener tells its callback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notice<'a> {
-    /// Listening, first or again: any notice sent before now may have been missed.
-    Listening,
-    /// The connection is gone: notices are missed until the next `Listening`.
-    Lost,
-    /// A change, named by the trigger that sent it (`teams`, `user:<id>`).
-    Changed(&'a str),
-}
+/// How often the listener checks that notices still reach it.
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
 
 /// Longest pause between two attempts to connect.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
+/// A change, as a notice names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// A team's name or members changed, or it was deleted.
+    Team(i64),
+    /// A user joined or left a team, or changed role.
+    Member(i64),
+    /// A user's password changed, a token of theirs was revoked, or the account is gone.
+    Login(i64),
+    /// A table was truncated: everything may have changed.
+    All,
+}
+
+impl Change {
+    /// The change a notice's payload names; `None` for the heartbeat and for
+    /// payloads this version does not know.
+    pub fn parse(payload: &str) -> Option<Self> {
+        if payload == "all" {
+            return Some(Self::All);
+        }
+        let (kind, id) = payload.split_once(':')?;
+        let id = id.parse().ok()?;
+        match kind {
+            "team" => Some(Self::Team(id)),
+            "member" => Some(Self::Member(id)),
+            "login" => Some(Self::Login(id)),
+            _ => None,
+        }
+    }
+}
+
+/// What the listener tells its callback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Listening, first or again: any notice sent before now may have been missed.
+    Listening,
+    /// The connection is gone: notices are missed until the next `Listening`.
+    Lost,
+    /// A change committed.
+    Changed(Change),
+}
+
 /// Listens on [`CHANNEL`] in a background task for as long as the runtime
 /// lives, reconnecting with a growing pause when the connection breaks.
-pub fn spawn(database_url: String, on_notice: impl Fn(Notice<'_>) + Send + Sync + 'static) -> JoinHandle<()> {
+pub fn spawn(database_url: String, on_notice: impl Fn(Notice) + Send + Sync + 'static) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut backoff = Duration::from_millis(100);
+        // Whether the current outage was logged.
         let mut reported = false;
         loop {
-            let result = listen(&database_url, &on_notice, &mut backoff).await;
+            let mut listening = false;
+            let result = listen(&database_url, &on_notice, &mut listening).await;
+            if listening {
+                backoff = Duration::from_millis(100);
+                reported = false;
+            }
             on_notice(Notice::Lost);
-            match result {
-                // Logged once per outage, not once per attempt.
-                Err(error) if !reported => {
-                    tracing::warn!(%error, "not listening for change notices; caches that rely on them are off");
-                    reported = true;
-                }
-                Err(_) => {}
-                Ok(()) => reported = false,
+            if !reported {
+                let error = match result {
+                    Ok(()) => "the server closed the connection".to_owned(),
+                    Err(error) => format!("{error:#}"),
+                };
+                tracing::warn!(%error, "not listening for change notices; the teams cache is off until it is back");
+                reported = true;
             }
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -56,39 +103,88 @@ pub fn spawn(database_url: String, on_notice: impl Fn(Notice<'_>) + Send + Sync 
 }
 
 /// One connection's life: `LISTEN`, then every notice until it ends.
-async fn listen(
-    database_url: &str,
-    on_notice: &(impl Fn(Notice<'_>) + Send + Sync),
-    backoff: &mut Duration,
-) -> Result<(), tokio_postgres::Error> {
-    let mut config: tokio_postgres::Config = database_url.parse()?;
-    config.application_name("palette-api listener");
-    let (client, mut connection) = config.connect(NoTls).await?;
-    // The connection delivers replies and notices; it must be polled while
-    // `LISTEN` runs, and afterwards for the notices.
-    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-    let command = format!("LISTEN {CHANNEL}");
-    let listening = client.batch_execute(&command);
-    tokio::pin!(listening);
-    loop {
-        tokio::select! {
-            result = &mut listening => {
-                result?;
+/// `listening` is set once `LISTEN` succeeded.
+async fn listen(database_url: &str, on_notice: &impl Fn(Notice), listening: &mut bool) -> anyhow::Result<()> {
+    let mut config: tokio_postgres::Config = database_url.parse().context("reading the database URL")?;
+    config
+        .application_name("palette-api listener")
+        .connect_timeout(HEARTBEAT)
+        .keepalives_idle(HEARTBEAT);
+    let (client, mut connection) = config.connect(NoTls).await.context("connecting")?;
+    // The connection delivers notices only while polled: a task polls it
+    // and passes them on, so that this one can send queries meanwhile.
+    let (notices, mut received) = mpsc::unbounded_channel();
+    let driver = tokio::spawn(async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            let notice = match message {
+                Ok(AsyncMessage::Notification(notice)) => Ok(notice.payload().to_owned()),
+                Ok(_) => continue,
+                Err(error) => Err(error),
+            };
+            let failed = notice.is_err();
+            if notices.send(notice).is_err() || failed {
                 break;
             }
-            message = messages.next() => match message {
-                Some(Ok(_)) => {}
-                Some(Err(error)) => return Err(error),
+        }
+    });
+    let _stop_driver = AbortOnDrop(driver);
+    client
+        .batch_execute(&format!("LISTEN {CHANNEL}"))
+        .await
+        .context("LISTEN")?;
+    *listening = true;
+    on_notice(Notice::Listening);
+    tracing::info!("listening for change notices");
+    let ping = format!("SELECT pg_notify('{CHANNEL}', 'ping')");
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut heard_since_ping = true;
+    loop {
+        tokio::select! {
+            notice = received.recv() => match notice {
+                Some(Ok(payload)) => {
+                    heard_since_ping = true;
+                    if let Some(change) = Change::parse(&payload) {
+                        on_notice(Notice::Changed(change));
+                    }
+                }
+                Some(Err(error)) => return Err(error).context("receiving notices"),
                 None => return Ok(()),
             },
+            _ = heartbeat.tick() => {
+                anyhow::ensure!(heard_since_ping, "no notice came back within {HEARTBEAT:?}");
+                heard_since_ping = false;
+                tokio::time::timeout(HEARTBEAT, client.batch_execute(&ping))
+                    .await
+                    .context("the heartbeat timed out")?
+                    .context("the heartbeat")?;
+            }
         }
     }
-    on_notice(Notice::Listening);
-    *backoff = Duration::from_millis(100);
-    while let Some(message) = messages.next().await {
-        if let AsyncMessage::Notification(notice) = message? {
-            on_notice(Notice::Changed(notice.payload()));
+}
+
+/// Stops a task when dropped.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_name_their_change() {
+        assert_eq!(Change::parse("team:12"), Some(Change::Team(12)));
+        assert_eq!(Change::parse("member:7"), Some(Change::Member(7)));
+        assert_eq!(Change::parse("login:3"), Some(Change::Login(3)));
+        assert_eq!(Change::parse("all"), Some(Change::All));
+        for ignored in ["ping", "team:", "team:x", "colour:4", ""] {
+            assert_eq!(Change::parse(ignored), None, "{ignored}");
         }
     }
-    Ok(())
 }

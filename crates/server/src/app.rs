@@ -10,7 +10,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use api_versioning::{body, versioning, RouteTable};
-use database::listen::Notice;
+use database::listen::{Change, Notice};
 use database::Pool;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
@@ -56,16 +56,19 @@ impl AppState {
         let auth = self.auth.clone();
         let views = self.views.clone();
         database::listen::spawn(database_url, move |notice| match notice {
+            // Changes made while not listening were missed.
             Notice::Listening => {
                 views.set_live(true);
                 auth.forget_all();
             }
+            // Logins and tokens stay cached, each for its own short time.
             Notice::Lost => views.set_live(false),
-            Notice::Changed("teams") => views.changed(),
-            Notice::Changed(other) => {
-                if let Some(user_id) = other.strip_prefix("user:").and_then(|id| id.parse().ok()) {
-                    auth.forget_user(user_id);
-                }
+            Notice::Changed(Change::Team(team_id)) => views.forget_team(team_id),
+            Notice::Changed(Change::Member(user_id)) => views.forget_user(user_id),
+            Notice::Changed(Change::Login(user_id)) => auth.forget_user(user_id),
+            Notice::Changed(Change::All) => {
+                views.forget_all();
+                auth.forget_all();
             }
         })
     }

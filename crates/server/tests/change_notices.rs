@@ -23,7 +23,7 @@ async fn mute_team_notices(app: &TestApp) {
     conn.batch_execute(
         "ALTER TABLE team_members DISABLE TRIGGER team_members_changed;
          ALTER TABLE teams DISABLE TRIGGER teams_changed;
-         ALTER TABLE users DISABLE TRIGGER users_username_changed;",
+         ALTER TABLE users DISABLE TRIGGER users_changed;",
     )
     .await
     .expect("disabling the team notice triggers");
@@ -392,6 +392,44 @@ async fn another_instance_refuses_a_revoked_token_soon_after() {
                 true
             }
         }
+    })
+    .await;
+}
+
+/// The listener's backend pid in this test's database, if it is connected.
+async fn listener_pid(app: &TestApp) -> Option<i32> {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    diesel::define_sql_function!(fn current_database() -> diesel::sql_types::Text);
+    diesel::table! {
+        pg_stat_activity (pid) {
+            pid -> Int4,
+            datname -> Nullable<Text>,
+            application_name -> Nullable<Text>,
+        }
+    }
+    let mut conn = app.pool.get().await.expect("a connection");
+    pg_stat_activity::table
+        .filter(pg_stat_activity::application_name.eq("palette-api listener"))
+        .filter(pg_stat_activity::datname.nullable().eq(current_database().nullable()))
+        .select(pg_stat_activity::pid)
+        .first(&mut conn)
+        .await
+        .optional()
+        .expect("reading pg_stat_activity")
+}
+
+#[actix_web::test]
+async fn a_listener_whose_connection_dies_reconnects_and_the_cache_comes_back() {
+    let app = spawn_app().await;
+    assert!(app.state.views().is_live());
+    let first = listener_pid(&app).await.expect("the listener is connected");
+    let mut conn = app.pool.get().await.expect("a connection");
+    conn.batch_execute(&format!("SELECT pg_terminate_backend({first})"))
+        .await
+        .expect("ending the listener's connection");
+    poll_until("a new listener connection", async || {
+        listener_pid(&app).await.is_some_and(|pid| pid != first) && app.state.views().is_live()
     })
     .await;
 }

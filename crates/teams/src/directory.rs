@@ -62,7 +62,7 @@ impl TeamDirectory for Directory {
         async move { Ok(service::check_account_deletion(conn, user_id).await?) }.boxed()
     }
 
-    fn user_deleted(&self, _user_id: i64) {
-        self.views.changed();
+    fn user_deleted(&self, user_id: i64) {
+        self.views.forget_user(user_id);
     }
 }

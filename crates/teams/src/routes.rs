@@ -5,7 +5,7 @@
 //! a member trying an owner's action gets 403.
 //!
 //! Every handler that changes memberships, a team or its existence tells
-//! [`TeamViews`] once its change has committed.
+//! [`TeamViews`] which team or user changed, once its change has committed.
 //!
 //! Handlers take `web::Path` before `CurrentUser`: actix extracts arguments in
 //! order and answers with the first failure, so a path that names no team
@@ -171,7 +171,7 @@ async fn create_team(
     let name = read_name(&body, true)?.ok_or_else(|| ApiError::field("name", "This field is required."))?;
     let mut conn = pool.get().await?;
     let team = service::create_team(&mut conn, user.id, &name).await?;
-    views.changed();
+    views.forget_user(user.id);
     let mut response = team_response(StatusCode::CREATED, version, user.id, &team);
     if let Ok(location) = header::HeaderValue::from_str(&format!("/api/teams/{}/", team.team.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -301,7 +301,7 @@ async fn rename(
     let precondition = if_match(req, version);
     let mut conn = pool.get().await?;
     let team = service::rename_team(&mut conn, team_id, user.id, name.as_deref(), &precondition).await?;
-    views.changed();
+    views.forget_team(team_id);
     Ok(team_response(StatusCode::OK, version, user.id, &team))
 }
 
@@ -334,8 +334,9 @@ async fn delete_team(
 ) -> Result<HttpResponse, ApiError> {
     let precondition = if_match(&req, version);
     let mut conn = pool.get().await?;
-    service::delete_team(&mut conn, path.into_inner(), user.id, &precondition).await?;
-    views.changed();
+    let team_id = path.into_inner();
+    service::delete_team(&mut conn, team_id, user.id, &precondition).await?;
+    views.forget_team(team_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -410,7 +411,7 @@ async fn change_role(
     let role = read_role(input::object(&body)?)?;
     let mut conn = pool.get().await?;
     let member = service::change_role(&mut conn, team_id, user.id, target_id, role).await?;
-    views.changed();
+    views.forget_team(team_id);
     Ok(respond::json(StatusCode::OK, &TeamMember::from(&member)))
 }
 
@@ -441,7 +442,7 @@ async fn remove_member(
     let (team_id, target_id) = path.into_inner();
     let mut conn = pool.get().await?;
     service::remove_member(&mut conn, team_id, user.id, target_id).await?;
-    views.changed();
+    views.forget_team(team_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -600,8 +601,10 @@ async fn join_team(
     views: web::Data<TeamViews>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    service::accept_invitation(&mut conn, path.into_inner(), user.id).await?;
-    views.changed();
+    let team_id = path.into_inner();
+    service::accept_invitation(&mut conn, team_id, user.id).await?;
+    views.forget_team(team_id);
+    views.forget_user(user.id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -626,8 +629,9 @@ async fn leave_team(
     views: web::Data<TeamViews>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    service::leave_or_decline(&mut conn, path.into_inner(), user.id).await?;
-    views.changed();
+    let team_id = path.into_inner();
+    service::leave_or_decline(&mut conn, team_id, user.id).await?;
+    views.forget_team(team_id);
     Ok(HttpResponse::NoContent().finish())
 }
 

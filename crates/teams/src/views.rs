@@ -2,21 +2,26 @@
 //!
 //! Every palette list needs the teams whose palettes the caller may see and,
 //! in 1.0, each of those teams with its members. [`TeamViews`] keeps them per
-//! user, so that a list reads one statement (its palettes), not two.
+//! user, so that a list reads one statement (its palettes), not two; the
+//! teams list and a team's page read them too.
 //!
-//! Staleness: any committed change to memberships, teams or usernames drops
-//! every entry at once (an epoch bump), which keeps the rule simple and is
-//! cheap, as such changes are rare next to reads and an entry reloads in one
-//! statement:
-//! - the instance that made the change calls [`TeamViews::changed`] after
-//!   its transaction commits, so it never serves what it just changed;
-//! - every instance hears of every change from PostgreSQL (`database::listen`,
-//!   triggers of the `change_notices` migration) within milliseconds, and
-//!   calls [`TeamViews::changed`] too.
+//! Staleness: a committed change drops exactly the entries it touches:
+//! [`TeamViews::forget_team`] drops every entry that holds the team (a
+//! rename, a member joining, leaving or changing role, a deletion), and
+//! [`TeamViews::forget_user`] the user's own entry and every entry that
+//! lists them as a member (they joined or left a team, or their account is
+//! gone). Two sources call them:
+//! - the instance that made the change, after its transaction commits, so it
+//!   never serves what it just changed;
+//! - every instance, on the change notices PostgreSQL sends at commit
+//!   (`database::listen`, triggers of the `change_notices` migration), within
+//!   milliseconds of the change, whichever instance made it.
 //!
-//! Entries are used only while that listener listens ([`TeamViews::set_live`]):
-//! without it, every lookup reads the database. Entries also expire after ten
-//! minutes, and the cache is bounded by the number of memberships it holds.
+//! A load that overlaps a forget is not kept (an epoch, moved by every
+//! forget, is compared before and after the insert). Entries are used only
+//! while the listener listens ([`TeamViews::set_live`]): without it, every
+//! lookup reads the database. Entries also expire after a minute, and the
+//! cache is bounded by the number of memberships it holds.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -30,21 +35,15 @@ use crate::model::TeamWithMembers;
 use crate::service;
 
 /// How long an entry may live, even when no change is heard of.
-const TIME_TO_LIVE: Duration = Duration::from_secs(600);
+const TIME_TO_LIVE: Duration = Duration::from_secs(60);
 
 /// A user's teams, by id, each with its members by user id.
 pub type UserTeams = Arc<[TeamWithMembers]>;
 
-#[derive(Clone)]
-struct Entry {
-    /// The epoch when the load started: the entry is stale once it moved.
-    epoch: u64,
-    teams: UserTeams,
-}
-
 /// The cache of each user's teams; see the module docs.
 pub struct TeamViews {
-    cache: Option<Cache<i64, Entry>>,
+    cache: Option<Cache<i64, UserTeams>>,
+    /// Moved by every forget, before it drops entries.
     epoch: AtomicU64,
     live: AtomicBool,
 }
@@ -65,11 +64,12 @@ impl TeamViews {
         let cache = (capacity > 0).then(|| {
             Cache::builder()
                 .max_capacity(capacity)
-                .weigher(|_, entry: &Entry| {
-                    let memberships: usize = entry.teams.iter().map(|team| team.members.len()).sum();
+                .weigher(|_, teams: &UserTeams| {
+                    let memberships: usize = teams.iter().map(|team| team.members.len()).sum();
                     u32::try_from(memberships + 1).unwrap_or(u32::MAX)
                 })
                 .time_to_live(TIME_TO_LIVE)
+                .support_invalidation_closures()
                 .build()
         });
         Self {
@@ -80,55 +80,78 @@ impl TeamViews {
     }
 
     /// The cache, while changes are heard of.
-    fn live_cache(&self) -> Option<&Cache<i64, Entry>> {
+    fn live_cache(&self) -> Option<&Cache<i64, UserTeams>> {
         self.cache.as_ref().filter(|_| self.live.load(Ordering::SeqCst))
-    }
-
-    /// The teams of `user_id` if they are cached and fresh.
-    pub fn cached(&self, user_id: i64) -> Option<UserTeams> {
-        let entry = self.live_cache()?.get(&user_id)?;
-        (entry.epoch == self.epoch.load(Ordering::SeqCst)).then_some(entry.teams)
-    }
-
-    /// The teams of `user_id`, from the cache or in one statement.
-    pub async fn of_user(&self, conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<UserTeams> {
-        let epoch = self.epoch.load(Ordering::SeqCst);
-        if let Some(teams) = self.cached(user_id) {
-            return Ok(teams);
-        }
-        let cache = self.live_cache();
-        let teams: UserTeams = service::user_teams_with_members(conn, user_id).await?.into();
-        if let Some(cache) = cache {
-            // Tagged with the epoch read before the load: if a change
-            // committed meanwhile, the entry is already stale and never served.
-            cache.insert(
-                user_id,
-                Entry {
-                    epoch,
-                    teams: Arc::clone(&teams),
-                },
-            );
-        }
-        Ok(teams)
     }
 
     /// Whether entries are in use: changes are being heard of.
     pub fn is_live(&self) -> bool {
-        self.cache.is_some() && self.live.load(Ordering::SeqCst)
+        self.live_cache().is_some()
     }
 
-    /// Some membership, team or username changed (and committed): every
-    /// entry is stale.
-    pub fn changed(&self) {
+    /// The teams of `user_id` if they are cached.
+    pub fn cached(&self, user_id: i64) -> Option<UserTeams> {
+        self.live_cache()?.get(&user_id)
+    }
+
+    /// The teams of `user_id`, from the cache or in one statement. Never call
+    /// it inside a transaction: it would cache what may yet roll back.
+    pub async fn of_user(&self, conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<UserTeams> {
+        if let Some(teams) = self.cached(user_id) {
+            return Ok(teams);
+        }
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let teams: UserTeams = service::user_teams_with_members(conn, user_id).await?.into();
+        if let Some(cache) = self.live_cache() {
+            // A forget that ran during the load may have dropped nothing yet
+            // (the entry was not there): the load's result is not kept.
+            if self.epoch.load(Ordering::SeqCst) == epoch {
+                cache.insert(user_id, Arc::clone(&teams));
+                if self.epoch.load(Ordering::SeqCst) != epoch {
+                    cache.invalidate(&user_id);
+                }
+            }
+        }
+        Ok(teams)
+    }
+
+    /// Team `team_id` changed (its name, its members or their roles) or is
+    /// gone: drops every entry that holds it.
+    pub fn forget_team(&self, team_id: i64) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
+        if let Some(cache) = &self.cache {
+            // Fails only without `support_invalidation_closures`, which `new` sets.
+            let _ = cache.invalidate_entries_if(move |_, teams| teams.iter().any(|team| team.team.id == team_id));
+        }
     }
 
-    /// Whether changes are being heard of; entries are used only while they are.
-    /// Either way, what was cached before is dropped: changes may have been missed.
+    /// User `user_id` joined or left a team, or is gone: drops their entry
+    /// and every entry that lists them as a member.
+    pub fn forget_user(&self, user_id: i64) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        if let Some(cache) = &self.cache {
+            cache.invalidate(&user_id);
+            let _ = cache.invalidate_entries_if(move |_, teams| {
+                teams
+                    .iter()
+                    .any(|team| team.members.iter().any(|member| member.user_id == user_id))
+            });
+        }
+    }
+
+    /// Drops every entry.
+    pub fn forget_all(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        if let Some(cache) = &self.cache {
+            cache.invalidate_all();
+        }
+    }
+
+    /// Whether changes are being heard of; entries are used only while they
+    /// are. Either way every entry is dropped: changes may have been missed.
     pub fn set_live(&self, live: bool) {
-        self.changed();
         self.live.store(live, Ordering::SeqCst);
-        self.changed();
+        self.forget_all();
     }
 }
 
@@ -142,19 +165,74 @@ pub fn find(teams: &[TeamWithMembers], team_id: i64) -> Option<&TeamWithMembers>
 
 #[cfg(test)]
 mod tests {
+    use chrono::Utc;
+
     use super::*;
+    use crate::model::{Member, Role, Team};
+
+    fn team(id: i64, members: &[i64]) -> TeamWithMembers {
+        TeamWithMembers {
+            team: Team {
+                id,
+                name: format!("team {id}"),
+                personal: false,
+                created_at: Utc::now(),
+                updated_at: Utc::now(),
+            },
+            members: members
+                .iter()
+                .map(|&user_id| Member {
+                    team_id: id,
+                    user_id,
+                    username: format!("user {user_id}"),
+                    role: Role::Member,
+                })
+                .collect(),
+        }
+    }
+
+    fn cached_users(views: &TeamViews) -> Vec<i64> {
+        (1..=4).filter(|user| views.cached(*user).is_some()).collect()
+    }
+
+    fn filled() -> TeamViews {
+        let views = TeamViews::new(100);
+        views.set_live(true);
+        let cache = views.cache.as_ref().expect("a cache");
+        cache.insert(1, vec![team(10, &[1, 2]), team(11, &[1])].into());
+        cache.insert(2, vec![team(10, &[1, 2])].into());
+        cache.insert(3, vec![team(12, &[3])].into());
+        cache.insert(4, vec![team(13, &[4])].into());
+        views
+    }
 
     #[test]
-    fn a_change_or_a_lost_listener_makes_every_entry_stale() {
-        let views = TeamViews::new(10);
-        let before = views.epoch.load(Ordering::SeqCst);
-        views.changed();
-        assert_ne!(views.epoch.load(Ordering::SeqCst), before);
-        let before = views.epoch.load(Ordering::SeqCst);
-        views.set_live(true);
-        assert!(views.live.load(Ordering::SeqCst));
-        assert_ne!(views.epoch.load(Ordering::SeqCst), before);
+    fn forgetting_a_team_drops_the_entries_that_hold_it_only() {
+        let views = filled();
+        views.forget_team(10);
+        assert_eq!(cached_users(&views), [3, 4]);
+        views.forget_team(12);
+        assert_eq!(cached_users(&views), [4]);
+    }
+
+    #[test]
+    fn forgetting_a_user_drops_their_entry_and_the_entries_listing_them() {
+        let views = filled();
+        views.forget_user(2);
+        assert_eq!(cached_users(&views), [3, 4]);
+        let views = filled();
+        views.forget_user(3);
+        assert_eq!(cached_users(&views), [1, 2, 4]);
+    }
+
+    #[test]
+    fn nothing_is_served_while_not_live_and_going_live_starts_empty() {
+        let views = filled();
         views.set_live(false);
-        assert!(!views.live.load(Ordering::SeqCst));
+        assert!(!views.is_live());
+        assert_eq!(cached_users(&views), Vec::<i64>::new());
+        let views = filled();
+        views.set_live(true);
+        assert_eq!(cached_users(&views), Vec::<i64>::new());
     }
 }
