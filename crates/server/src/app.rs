@@ -203,7 +203,6 @@ impl Application {
         }
         let pool = database::pool::build_pool(url, &settings.pool_settings())?;
         let state = AppState::new(settings, pool);
-        let listener_task = state.listen_for_changes(url.to_owned());
         let listener =
             TcpListener::bind(settings.bind_addr).with_context(|| format!("binding {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
@@ -215,6 +214,7 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(%address, "listening on http://{address}");
+        let listener_task = state.listen_for_changes(url.to_owned());
         Ok(Self {
             port: address.port(),
             server: server.run(),
