@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse};
 use kernel::pagination::next_link_header;
 use kernel::Cursor;
 use serde::Serialize;
-use serde_json::json;
 
 use crate::ApiVersion;
 
@@ -21,11 +20,19 @@ pub fn list<T: Serialize>(req: &HttpRequest, version: ApiVersion, items: &[T], n
             }
             response.json(items)
         }
-        ApiVersion::V2 => HttpResponse::Ok().json(json!({
-            "items": items,
-            "next_cursor": next.map(Cursor::encode),
-        })),
+        // Serialized straight from the items, not through a `serde_json::Value`.
+        ApiVersion::V2 => HttpResponse::Ok().json(Page {
+            items,
+            next_cursor: next.map(Cursor::encode),
+        }),
     }
+}
+
+/// A 2.0 list's body.
+#[derive(Serialize)]
+struct Page<'a, T> {
+    items: &'a [T],
+    next_cursor: Option<String>,
 }
 
 /// A JSON body with a status.
