@@ -2,7 +2,8 @@
 //! bad input gets the contract's status and the version's error body.
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::web;
+use actix_web::http::header::HeaderValue;
+use actix_web::{mime, web};
 use kernel::{ApiError, ErrorKind};
 
 /// Largest request body accepted: 64 KiB.
@@ -11,6 +12,21 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Whether a request `Content-Type` is one the API reads.
 pub fn is_json_media_type(essence: &str) -> bool {
     essence.eq_ignore_ascii_case("application/json") || essence.eq_ignore_ascii_case(crate::VENDOR_MEDIA_TYPE)
+}
+
+/// Whether a request's `Content-Type` is a JSON flavour the API refuses
+/// (`text/json`, `application/merge-patch+json`, ...). actix's `Json` reads
+/// any `*/json` and `*/*+json` body whatever [`json_config`] says, so the
+/// versioning middleware answers these 415 before a handler runs.
+pub fn is_refused_json_flavour(content_type: Option<&HeaderValue>) -> bool {
+    let Some(mime) = content_type
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<mime::Mime>().ok())
+    else {
+        return false;
+    };
+    let json_like = mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON);
+    json_like && !is_json_media_type(mime.essence_str())
 }
 
 /// `web::Json` settings: JSON or the vendor type (else 415), at most 64 KiB

@@ -83,6 +83,12 @@ pub async fn versioning(
     };
     let docs = is_docs(req.path());
     req.extensions_mut().insert(version);
+    if api && crate::body::is_refused_json_flavour(req.headers().get(header::CONTENT_TYPE)) {
+        let error = crate::body::json_error(&actix_web::error::JsonPayloadError::ContentType);
+        let mut response = req.into_response(HttpResponse::from_error(error));
+        finish(&mut response, version, api);
+        return Ok(response);
+    }
     let mut response = next.call(req).await?.map_into_boxed_body();
     finish(&mut response, version, api);
     if docs {

@@ -84,6 +84,35 @@ async fn non_json_body_is_415_in_each_version_format() {
 }
 
 #[actix_web::test]
+async fn other_json_flavours_are_415_and_change_nothing() {
+    let app = spawn_app().await;
+    let body = serde_json::to_vec(&json!({"username": "ada", "password": "secret-123"})).expect("json");
+    for content_type in [
+        "text/json",
+        "application/merge-patch+json",
+        "application/json-patch+json",
+        "application/problem+json",
+    ] {
+        let refused = app.post("/api/users/").body(content_type, body.clone()).send().await;
+        assert_eq!(refused.status, 415, "{content_type}: {}", refused.text);
+        assert!(refused.json["detail"].is_string(), "{}", refused.text);
+    }
+    // None of those registered ada: the first accepted type does, the next finds her taken.
+    let first = app
+        .post("/api/users/")
+        .body("application/json; charset=utf-8", body.clone())
+        .send()
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = app
+        .post("/api/users/")
+        .body("application/vnd.photoroom+json; version=2.0", body)
+        .send()
+        .await;
+    assert_eq!(again.status, 400, "{}", again.text);
+}
+
+#[actix_web::test]
 async fn body_over_64_kib_is_413() {
     let app = spawn_app().await;
     let big = json!({"username": "ada", "password": "x".repeat(70 * 1024)});
