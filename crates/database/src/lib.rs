@@ -9,6 +9,7 @@ pub mod listen;
 pub mod migrate;
 pub mod pool;
 pub mod schema;
+pub mod secrets;
 
 pub use diesel_async::AsyncPgConnection;
 pub use pool::{Conn, Pool, PoolSettings};

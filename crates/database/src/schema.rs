@@ -71,6 +71,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Secrets every server instance shares (`cursor`: the key list cursors are signed with).
+    server_secrets (name) {
+        name -> Text,
+        secret -> Bytea,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));

@@ -1,10 +1,19 @@
 //! Keyset pagination: `?limit=` and `?cursor=` parsing, opaque cursors and
 //! the 1.0 `Link` header.
+//!
+//! Cursors are signed (HMAC-SHA256 with a key every instance reads from the
+//! database at start), so a cursor the server did not issue, an edited one
+//! included, is a 400 naming `cursor`. The key is one per process.
+
+use std::sync::{LazyLock, OnceLock};
 
 use actix_web::HttpRequest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
 use serde_json::Value;
+use sha2::Sha256;
 
 use crate::ApiError;
 
@@ -18,22 +27,58 @@ pub struct Cursor(pub Vec<Value>);
 
 const CURSOR_TAG: &str = "k1";
 
+/// Bytes of HMAC-SHA256 a cursor carries.
+const MAC_BYTES: usize = 16;
+
+/// The key cursors are signed with, shared by every instance (see [`set_cursor_key`]).
+static SHARED_KEY: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// A key of this process alone, for cursors signed before the shared key is known.
+static PROCESS_KEY: LazyLock<[u8; 32]> = LazyLock::new(|| {
+    let mut key = [0_u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    key
+});
+
+/// Sets the key every instance signs cursors with (read from the database
+/// at start). Until it is set, cursors are signed with a key of this process
+/// alone, which it keeps accepting afterwards. Later calls change nothing.
+pub fn set_cursor_key(key: &[u8]) {
+    let _ = SHARED_KEY.set(key.to_vec());
+}
+
+fn mac(key: &[u8], payload: &[u8]) -> Hmac<Sha256> {
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(payload);
+    mac
+}
+
 impl Cursor {
-    /// The token handed to clients.
+    /// The token handed to clients: the keys as base64url JSON, a dot, and
+    /// a truncated HMAC of them, so that a token the server did not issue
+    /// (an edited one included) is refused.
     pub fn encode(&self) -> String {
         let payload = Value::Array(vec![Value::String(CURSOR_TAG.to_owned()), Value::Array(self.0.clone())]);
-        URL_SAFE_NO_PAD.encode(payload.to_string())
+        let payload = URL_SAFE_NO_PAD.encode(payload.to_string());
+        let key = SHARED_KEY.get().map_or(&PROCESS_KEY[..], Vec::as_slice);
+        let tag = mac(key, payload.as_bytes()).finalize().into_bytes();
+        format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag[..MAC_BYTES]))
     }
 
     /// Reads a token this server issued; anything else is a 400 naming `cursor`.
     pub fn decode(token: &str) -> Result<Self, ApiError> {
         let invalid = || ApiError::field("cursor", "Invalid cursor: use the one from the previous page.");
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-        // PostgreSQL text cannot hold NUL: such a key was never issued.
-        if value.to_string().contains("\\u0000") {
+        let (payload, tag) = token.split_once('.').ok_or_else(invalid)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
+        let signed_with = |key: &[u8]| mac(key, payload.as_bytes()).verify_truncated_left(&tag).is_ok();
+        let issued = tag.len() == MAC_BYTES
+            && (SHARED_KEY.get().is_some_and(|key| signed_with(key)) || signed_with(&PROCESS_KEY[..]));
+        if !issued {
             return Err(invalid());
         }
+        let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
         match value {
             Value::Array(mut parts) if parts.len() == 2 && parts[0] == CURSOR_TAG => match parts.pop() {
                 Some(Value::Array(keys)) if !keys.is_empty() => Ok(Self(keys)),
@@ -145,6 +190,29 @@ mod tests {
         assert!(Cursor::decode("not-a-cursor").is_err());
         assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("[1,2]")).is_err());
         assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(r#"["k1",["a\u0000b",1]]"#)).is_err());
+    }
+
+    #[test]
+    fn an_edited_or_unsigned_cursor_is_rejected() {
+        let token = Cursor(vec![Value::from("id"), Value::from(42)]).encode();
+        let (payload, tag) = token.split_once('.').expect("a signed token");
+        let forged = URL_SAFE_NO_PAD.encode(r#"["k1",["id",43]]"#);
+        assert!(Cursor::decode(&format!("{forged}.{tag}")).is_err(), "keys edited");
+        assert!(Cursor::decode(payload).is_err(), "signature dropped");
+        assert!(Cursor::decode(&format!("{payload}.")).is_err(), "empty signature");
+        let mut flipped = URL_SAFE_NO_PAD.decode(tag).expect("base64");
+        flipped[0] ^= 1;
+        assert!(Cursor::decode(&format!("{payload}.{}", URL_SAFE_NO_PAD.encode(flipped))).is_err());
+        assert!(Cursor::decode(&token).is_ok());
+    }
+
+    #[test]
+    fn cursors_signed_before_the_shared_key_was_set_still_read() {
+        let early = Cursor(vec![Value::from(7)]);
+        let token = early.encode();
+        set_cursor_key(b"a key every instance shares, 32+ bytes");
+        assert_eq!(Cursor::decode(&token).ok(), Some(early.clone()));
+        assert_eq!(Cursor::decode(&early.encode()).ok(), Some(early));
     }
 
     #[test]

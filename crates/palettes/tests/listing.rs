@@ -322,6 +322,38 @@ async fn v1_pages_follow_the_link_header_with_the_filters() {
     assert_eq!(seen, expected);
 }
 
+/// A cursor the server issued, with its keys edited (its signature kept),
+/// is a cursor the server did not issue: 400 naming `cursor`.
+#[actix_web::test]
+async fn an_edited_cursor_is_400_naming_the_cursor() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let app = test_support::spawn_app().await;
+    let ada = app.user("ada").await;
+    for name in ["a", "b", "c"] {
+        create(&app, &ada, ada.personal_team_id, name, json!([])).await;
+    }
+    let first = list_v2(&app, &ada, "limit=1").await;
+    let token = first["next_cursor"].as_str().expect("a next page").to_owned();
+    let (payload, signature) = token.split_once('.').expect("a signed cursor");
+    let keys: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64")).expect("json");
+    let mut edited = keys.clone();
+    edited[1][1] = json!(edited[1][1].as_i64().expect("an id") + 1);
+    let edited = format!("{}.{signature}", URL_SAFE_NO_PAD.encode(edited.to_string()));
+    for cursor in [edited, payload.to_owned()] {
+        let response = app
+            .get(&format!("/api/palettes/?limit=1&cursor={cursor}"))
+            .v2()
+            .auth(&ada)
+            .send()
+            .await;
+        assert_eq!(response.status, 400, "{}", response.text);
+        assert!(response.json["errors"]["cursor"].is_array(), "{}", response.text);
+    }
+    let second = list_v2(&app, &ada, &format!("limit=1&cursor={token}")).await;
+    assert_eq!(names(&second["items"]), ["b"], "the issued cursor still works");
+}
+
 #[actix_web::test]
 async fn a_forged_cursor_with_an_impossible_time_is_400_not_500() {
     use base64::Engine;

@@ -202,6 +202,7 @@ impl Application {
             migrate(url).await?;
         }
         let pool = database::pool::build_pool(url, &settings.pool_settings())?;
+        load_cursor_key(pool.clone()).await;
         let state = AppState::new(settings, pool);
         let listener =
             TcpListener::bind(settings.bind_addr).with_context(|| format!("binding {}", settings.bind_addr))?;
@@ -245,6 +246,38 @@ impl Application {
     pub fn into_server(self) -> Server {
         self.server
     }
+}
+
+/// Reads the key list cursors are signed with: at once when the database
+/// answers within a second, else in the background, retrying every second
+/// (no list is served meanwhile either). See `kernel::pagination::set_cursor_key`.
+async fn load_cursor_key(pool: Pool) {
+    async fn read(pool: &Pool) -> anyhow::Result<Vec<u8>> {
+        let mut conn = pool.get().await?;
+        Ok(database::secrets::cursor_key(&mut conn).await?)
+    }
+    let first = tokio::time::timeout(std::time::Duration::from_secs(1), read(&pool)).await;
+    if let Ok(Ok(key)) = first {
+        kernel::pagination::set_cursor_key(&key);
+        return;
+    }
+    tokio::spawn(async move {
+        let mut reported = false;
+        loop {
+            match read(&pool).await {
+                Ok(key) => {
+                    kernel::pagination::set_cursor_key(&key);
+                    return;
+                }
+                Err(error) if !reported => {
+                    tracing::warn!(error = format!("{error:#}"), "cannot read the cursor key yet; retrying");
+                    reported = true;
+                }
+                Err(_) => {}
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
 }
 
 /// Creates the database when missing, then applies pending migrations under an advisory lock.
