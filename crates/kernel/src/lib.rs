@@ -7,6 +7,7 @@
 //! renders it in the negotiated version's error format.
 
 pub mod error;
+pub mod etag;
 pub mod input;
 pub mod pagination;
 

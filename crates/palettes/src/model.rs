@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use database::schema::palettes;
 use diesel::prelude::*;
+use kernel::etag::Fnv64;
 
 /// Longest palette name, in characters, after trimming.
 pub const MAX_NAME_CHARS: usize = 255;
@@ -47,9 +48,14 @@ impl Palette {
             .map(|(i, hex)| (hex.as_str(), self.color_names.get(i).and_then(|n| n.as_deref())))
     }
 
-    /// The entity tag of this revision, quoted as HTTP wants it.
-    pub fn etag(&self) -> String {
-        format!("\"{}-{}\"", self.id, self.revision)
+    /// The entity tag of this revision as shown with its team's name (the
+    /// 2.0 shape holds the name, so a rename changes the tag), quoted as HTTP
+    /// wants it.
+    pub fn etag(&self, team_name: &str) -> String {
+        let mut team = Fnv64::new();
+        team.write_i64(self.team_id);
+        team.write_str(team_name);
+        format!("\"{}-{}-{:016x}\"", self.id, self.revision, team.finish())
     }
 }
 

@@ -88,25 +88,32 @@ async fn palette_response(
 ) -> Result<HttpResponse, ApiError> {
     let (views, user_id) = viewer;
     let cached = views.cached(user_id);
-    let body = match (
+    let (body, name) = match (
         version,
         cached.as_deref().and_then(|teams| views::find(teams, palette.team_id)),
     ) {
-        (ApiVersion::V1, Some(team)) => serde_json::to_value(PaletteV1::new(palette, &team.team.name, Some(team))),
-        (ApiVersion::V2, Some(team)) => serde_json::to_value(PaletteV2::new(palette, &team.team.name)),
+        (ApiVersion::V1, Some(team)) => (
+            serde_json::to_value(PaletteV1::new(palette, &team.team.name, Some(team))),
+            team.team.name.clone(),
+        ),
+        (ApiVersion::V2, Some(team)) => (
+            serde_json::to_value(PaletteV2::new(palette, &team.team.name)),
+            team.team.name.clone(),
+        ),
         (version, None) => uncached_palette_body(conn, version, palette, team_name).await?,
-    }
-    .map_err(ApiError::internal)?;
-    Ok(respond::json_with_etag(status, version, &palette.etag(), &body))
+    };
+    let body = body.map_err(ApiError::internal)?;
+    Ok(respond::json_with_etag(status, version, &palette.etag(&name), &body))
 }
 
-/// The body of [`palette_response`] when the viewer's teams are not cached.
+/// The body of [`palette_response`] when the viewer's teams are not cached,
+/// with the team's name.
 async fn uncached_palette_body(
     conn: &mut AsyncPgConnection,
     version: ApiVersion,
     palette: &Palette,
     team_name: Option<String>,
-) -> Result<serde_json::Result<Value>, ApiError> {
+) -> Result<(serde_json::Result<Value>, String), ApiError> {
     Ok(match version {
         ApiVersion::V1 => {
             let teams = teams::service::teams_with_members(conn, &[palette.team_id]).await?;
@@ -116,14 +123,14 @@ async fn uncached_palette_body(
                 (None, Some(name)) => name,
                 (None, None) => service::team_name(conn, palette.team_id).await?,
             };
-            serde_json::to_value(PaletteV1::new(palette, &name, team))
+            (serde_json::to_value(PaletteV1::new(palette, &name, team)), name)
         }
         ApiVersion::V2 => {
             let name = match team_name {
                 Some(name) => name,
                 None => service::team_name(conn, palette.team_id).await?,
             };
-            serde_json::to_value(PaletteV2::new(palette, &name))
+            (serde_json::to_value(PaletteV2::new(palette, &name)), name)
         }
     })
 }
@@ -386,10 +393,10 @@ async fn write_palette(
     let palette = conn
         .transaction::<_, ApiError, _>(|conn| {
             async move {
-                let current = service::lock_visible(conn, user_id, id)
+                let (current, team_name) = service::lock_visible(conn, user_id, id)
                     .await?
                     .ok_or_else(ApiError::not_found)?;
-                if !precondition.allows(&current.etag()) {
+                if !precondition.allows(&current.etag(&team_name)) {
                     return Err(ApiError::precondition_failed());
                 }
                 let (changes, mut errors) = parsed?;
@@ -511,10 +518,10 @@ async fn delete_palette(
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let current = service::lock_visible(conn, user_id, id)
+            let (current, team_name) = service::lock_visible(conn, user_id, id)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
-            if !precondition.allows(&current.etag()) {
+            if !precondition.allows(&current.etag(&team_name)) {
                 return Err(ApiError::precondition_failed());
             }
             Ok(service::delete(conn, id).await?)

@@ -345,15 +345,25 @@ pub async fn insert_as_member(
 /// Palette `id` if visible to `user_id`, locked (`SELECT ... FOR UPDATE`)
 /// until the caller's transaction ends: concurrent writers of one palette
 /// wait for each other and each sees the state the previous one left.
-pub async fn lock_visible(conn: &mut AsyncPgConnection, user_id: i64, id: i64) -> QueryResult<Option<Palette>> {
-    palettes::table
+/// Also gives its team's name (read, not locked), which its `ETag` covers.
+pub async fn lock_visible(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    id: i64,
+) -> QueryResult<Option<(Palette, String)>> {
+    let team_name = teams::table
+        .filter(teams::id.eq(palettes::team_id))
+        .select(teams::name)
+        .single_value();
+    let row: Option<(Palette, Option<String>)> = palettes::table
         .filter(palettes::id.eq(id))
         .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
-        .select(Palette::as_select())
+        .select((Palette::as_select(), team_name))
         .for_update()
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Ok(row.map(|(palette, name)| (palette, name.unwrap_or_default())))
 }
 
 /// Writes `values` over palette `id`, locked by [`lock_visible`] in the same

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{create, id_of, palette_count, row, team_with};
+use common::{create, id_of, is_etag_of, palette_count, row, team_with};
 use diesel_async::SimpleAsyncConnection;
 use futures_util::future::{join, join_all};
 use serde_json::json;
@@ -73,7 +73,9 @@ async fn racing_updates_both_apply_with_one_revision_each() {
     assert_eq!(stored.colors, vec!["#000000".to_owned()]);
 
     // The same race pinned with If-Match: one wins, the other is told it is stale.
-    let etag = format!("\"{id}-3\"");
+    let read = app.get(&path).v2().auth(&ada).send().await;
+    let etag = read.header("etag").expect("an etag").to_owned();
+    assert!(is_etag_of(Some(&etag), id, 3), "{etag}");
     let pinned = |body: serde_json::Value| {
         app.patch(&path)
             .v2()

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{create, id_of, keys, row, team_with};
+use common::{create, id_of, is_etag_of, keys, row, team_with};
 use serde_json::json;
 use test_support::{spawn_app, V1, V2};
 
@@ -112,7 +112,11 @@ async fn v2_create_read_update_delete_use_the_2_0_shapes_with_etags() {
     assert_eq!(created.status, 201, "{}", created.text);
     assert_eq!(created.header("content-type"), Some(V2));
     let id = id_of(&created.json);
-    assert_eq!(created.header("etag"), Some(format!("\"{id}-1\"").as_str()));
+    assert!(
+        is_etag_of(created.header("etag"), id, 1),
+        "{:?}",
+        created.header("etag")
+    );
     let body = &created.json;
     assert_eq!(
         keys(body),
@@ -144,7 +148,7 @@ async fn v2_create_read_update_delete_use_the_2_0_shapes_with_etags() {
     let read = app.get(&format!("/api/palettes/{id}")).v2().auth(&ada).send().await;
     assert_eq!(read.status, 200);
     assert_eq!(&read.json, body);
-    assert_eq!(read.header("etag"), Some(format!("\"{id}-1\"").as_str()));
+    assert!(is_etag_of(read.header("etag"), id, 1), "{:?}", read.header("etag"));
 
     let listed = app.get("/api/palettes/").v2().auth(&ada).send().await;
     assert_eq!(listed.json, json!({"items": [body], "next_cursor": null}));
@@ -161,7 +165,11 @@ async fn v2_create_read_update_delete_use_the_2_0_shapes_with_etags() {
     assert_eq!(replaced.json["revision"], 2);
     assert_eq!(replaced.json["description"], "Blues");
     assert_eq!(replaced.json["colors"], body["colors"]);
-    assert_eq!(replaced.header("etag"), Some(format!("\"{id}-2\"").as_str()));
+    assert!(
+        is_etag_of(replaced.header("etag"), id, 2),
+        "{:?}",
+        replaced.header("etag")
+    );
 
     let patched = app
         .patch(&format!("/api/palettes/{id}"))
@@ -175,7 +183,11 @@ async fn v2_create_read_update_delete_use_the_2_0_shapes_with_etags() {
     assert_eq!(patched.json["description"], "");
     assert_eq!(patched.json["colors"], json!([{"hex": "#112233", "name": "Navy"}]));
     assert_eq!(patched.json["revision"], 3);
-    assert_eq!(patched.header("etag"), Some(format!("\"{id}-3\"").as_str()));
+    assert!(
+        is_etag_of(patched.header("etag"), id, 3),
+        "{:?}",
+        patched.header("etag")
+    );
     let time = |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_default()).ok();
     assert!(time(&patched.json["updated_at"]) > time(&body["updated_at"]));
     assert_eq!(patched.json["created_at"], body["created_at"]);
@@ -207,7 +219,9 @@ async fn stale_if_match_is_412_and_nothing_changes() {
     let ada = app.user("ada").await;
     let id = id_of(&create(&app, &ada, ada.personal_team_id, "Sea", json!(["#000"])).await);
     let path = format!("/api/palettes/{id}");
-    let first = format!("\"{id}-1\"");
+    let read = app.get(&path).v2().auth(&ada).send().await;
+    let first = read.header("etag").expect("an etag").to_owned();
+    assert!(is_etag_of(Some(&first), id, 1), "{first}");
 
     let patched = app
         .patch(&path)
@@ -219,7 +233,7 @@ async fn stale_if_match_is_412_and_nothing_changes() {
         .await;
     assert_eq!(patched.status, 200);
     let second = patched.header("etag").expect("an etag").to_owned();
-    assert_eq!(second, format!("\"{id}-2\""));
+    assert!(is_etag_of(Some(&second), id, 2), "{second}");
 
     for request in [
         app.patch(&path).json(&json!({"name": "Lake"})),
@@ -254,7 +268,8 @@ async fn stale_if_match_is_412_and_nothing_changes() {
         .await;
     assert_eq!(any.status, 200);
     assert_eq!(any.json["revision"], 3, "every write bumps the revision");
-    let third = format!("\"{id}-3\"");
+    let third = any.header("etag").expect("an etag").to_owned();
+    assert!(is_etag_of(Some(&third), id, 3), "{third}");
     let deleted = app
         .delete(&path)
         .v2()
@@ -377,4 +392,48 @@ async fn creating_and_copying_send_the_new_palettes_location() {
         let read = app.get(&location).auth(&ada).send().await;
         assert_eq!(read.json["name"], format!("{name} copy"));
     }
+}
+
+/// The 2.0 shape holds the team's name, so renaming the team changes the
+/// palette's `ETag`: an `If-Match` read before the rename is stale.
+#[actix_web::test]
+async fn renaming_the_team_changes_the_palette_etag() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let team = team_with(&app, "Studio", &[&ada]).await;
+    let id = id_of(&create(&app, &ada, team, "Sea", json!(["#000"])).await);
+    let path = format!("/api/palettes/{id}/");
+    let before = app.get(&path).v2().auth(&ada).send().await;
+    let tag = before.header("etag").expect("an etag").to_owned();
+    let renamed = app
+        .patch(&format!("/api/teams/{team}/"))
+        .v2()
+        .auth(&ada)
+        .json(&json!({"name": "Atelier"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let after = app.get(&path).v2().auth(&ada).send().await;
+    assert_eq!(after.json["team"]["name"], "Atelier");
+    assert_eq!(after.json["revision"], 1, "the palette itself did not change");
+    let new_tag = after.header("etag").expect("an etag").to_owned();
+    assert_ne!(new_tag, tag);
+    let stale = app
+        .patch(&path)
+        .v2()
+        .auth(&ada)
+        .header("If-Match", &tag)
+        .json(&json!({"name": "Lake"}))
+        .send()
+        .await;
+    assert_eq!(stale.status, 412, "{}", stale.text);
+    let fresh = app
+        .patch(&path)
+        .v2()
+        .auth(&ada)
+        .header("If-Match", &new_tag)
+        .json(&json!({"name": "Lake"}))
+        .send()
+        .await;
+    assert_eq!(fresh.status, 200, "{}", fresh.text);
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use database::schema::{invitations, team_members, teams};
 use diesel::prelude::*;
+use kernel::etag::Fnv64;
 
 /// A member's role in a team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,38 +100,6 @@ impl TeamWithMembers {
             hash.write_str(member.role.as_str());
         }
         format!("\"t{:016x}\"", hash.finish())
-    }
-}
-
-/// 64-bit FNV-1a: small, stable across builds and platforms (unlike
-/// `DefaultHasher`), which is what an `ETag` needs; not a defence against
-/// deliberate collisions, which an `ETag` does not need.
-struct Fnv64(u64);
-
-impl Fnv64 {
-    fn new() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 ^= u64::from(*byte);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn write_i64(&mut self, value: i64) {
-        self.write(&value.to_le_bytes());
-    }
-
-    /// Length first, so that `("ab", "c")` and `("a", "bc")` differ.
-    fn write_str(&mut self, value: &str) {
-        self.write_i64(i64::try_from(value.len()).unwrap_or(i64::MAX));
-        self.write(value.as_bytes());
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
 

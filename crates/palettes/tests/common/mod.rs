@@ -80,3 +80,9 @@ pub fn keys(value: &Value) -> Vec<String> {
         .map(|o| o.keys().cloned().collect())
         .unwrap_or_default()
 }
+
+/// Whether `etag` is the entity tag of palette `id` at `revision` (the tag
+/// also covers the team's name, hashed).
+pub fn is_etag_of(etag: Option<&str>, id: i64, revision: i32) -> bool {
+    etag.is_some_and(|tag| tag.starts_with(&format!("\"{id}-{revision}-")) && tag.ends_with('"'))
+}
