@@ -31,43 +31,17 @@ async fn mute_team_notices(app: &TestApp) {
 
 /// Creates a team owned by `owner` and returns its id.
 async fn create_team(app: &TestApp, owner: &TestUser, name: &str) -> i64 {
-    let response = app
-        .post("/api/teams/")
-        .v2()
-        .auth(owner)
-        .json(&json!({"name": name}))
-        .send()
-        .await;
-    assert_eq!(response.status, 201, "creating team {name}: {}", response.text);
-    response.json["id"].as_i64().expect("team id")
+    app.create_team(owner, name).await
 }
 
 /// `owner` invites `user` to `team_id`.
 async fn invite(app: &TestApp, owner: &TestUser, team_id: i64, user: &TestUser) {
-    let response = app
-        .post(&format!("/api/teams/{team_id}/invitations/"))
-        .v2()
-        .auth(owner)
-        .json(&json!({"username": user.username}))
-        .send()
-        .await;
-    assert_eq!(response.status, 201, "inviting {}: {}", user.username, response.text);
-}
-
-/// `user` accepts their invitation to `team_id`.
-async fn accept(app: &TestApp, team_id: i64, user: &TestUser) {
-    let response = app
-        .put(&format!("/api/teams/{team_id}/membership/"))
-        .auth(user)
-        .send()
-        .await;
-    assert_eq!(response.status, 204, "{} joining: {}", user.username, response.text);
+    app.invite(owner, team_id, user).await;
 }
 
 /// Invites `user` and has them accept.
 async fn join(app: &TestApp, owner: &TestUser, team_id: i64, user: &TestUser) {
-    invite(app, owner, team_id, user).await;
-    accept(app, team_id, user).await;
+    app.join(owner, team_id, user).await;
 }
 
 /// Creates a palette in `team_id` and returns its id.
@@ -221,7 +195,7 @@ async fn a_newcomer_sees_the_team_palettes_and_is_among_its_users_at_once() {
     assert_cached(&app, &cat);
     assert_cached(&app, &ada);
 
-    accept(&app, team, &cat).await;
+    app.accept(team, &cat).await;
 
     assert!(lists(&app, &cat, "Studio Blues").await, "joined, yet not listed");
     assert_eq!(owner_users(&app, &ada, "Studio Blues").await, ["ada", "cat"]);
@@ -322,7 +296,7 @@ async fn another_instance_stops_listing_a_team_soon_after_a_removal() {
     assert_eq!(removed.status, 204, "{}", removed.text);
     assert!(!lists(&a, &bob, "Studio Blues").await, "the instance that removed bob");
 
-    // Without the notice, B would list the team for the cache's ten minutes.
+    // Without the notice, B would list the team until its entry expired (a minute).
     poll_until("bob's list on the other instance", async || {
         !lists(&b, &bob, "Studio Blues").await
     })

@@ -167,6 +167,48 @@ impl TestApp {
             personal_team_id: response.json["personal_team_id"].as_i64().unwrap_or_default(),
         }
     }
+
+    /// Creates a team owned by `owner` (through the API, in 2.0) and returns its id.
+    pub async fn create_team(&self, owner: &TestUser, name: &str) -> i64 {
+        let response = self
+            .post("/api/teams/")
+            .v2()
+            .auth(owner)
+            .json(&json!({"name": name}))
+            .send()
+            .await;
+        assert_eq!(response.status, 201, "creating team {name}: {}", response.text);
+        response.json["id"].as_i64().unwrap_or_default()
+    }
+
+    /// Invites `user` to `team_id` as `owner` and returns the invitation id.
+    pub async fn invite(&self, owner: &TestUser, team_id: i64, user: &TestUser) -> i64 {
+        let response = self
+            .post(&format!("/api/teams/{team_id}/invitations/"))
+            .v2()
+            .auth(owner)
+            .json(&json!({"username": user.username}))
+            .send()
+            .await;
+        assert_eq!(response.status, 201, "inviting {}: {}", user.username, response.text);
+        response.json["id"].as_i64().unwrap_or_default()
+    }
+
+    /// `user` accepts their invitation to `team_id`.
+    pub async fn accept(&self, team_id: i64, user: &TestUser) {
+        let response = self
+            .put(&format!("/api/teams/{team_id}/membership/"))
+            .auth(user)
+            .send()
+            .await;
+        assert_eq!(response.status, 204, "{} joining: {}", user.username, response.text);
+    }
+
+    /// Invites `user` and has them accept: they join `team_id` as a member.
+    pub async fn join(&self, owner: &TestUser, team_id: i64, user: &TestUser) {
+        self.invite(owner, team_id, user).await;
+        self.accept(team_id, user).await;
+    }
 }
 
 /// A request being built.

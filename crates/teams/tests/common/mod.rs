@@ -12,39 +12,17 @@ use test_support::{TestApp, TestUser};
 
 /// Creates a team owned by `owner` (in 2.0) and returns its id.
 pub async fn create_team(app: &TestApp, owner: &TestUser, name: &str) -> i64 {
-    let response = app
-        .post("/api/teams/")
-        .v2()
-        .auth(owner)
-        .json(&json!({"name": name}))
-        .send()
-        .await;
-    assert_eq!(response.status, 201, "creating team {name}: {}", response.text);
-    response.json["id"].as_i64().expect("team id")
+    app.create_team(owner, name).await
 }
 
 /// Invites `user` to `team_id` as `owner` and returns the invitation id.
 pub async fn invite(app: &TestApp, owner: &TestUser, team_id: i64, user: &TestUser) -> i64 {
-    let response = app
-        .post(&format!("/api/teams/{team_id}/invitations/"))
-        .v2()
-        .auth(owner)
-        .json(&json!({"username": user.username}))
-        .send()
-        .await;
-    assert_eq!(response.status, 201, "inviting {}: {}", user.username, response.text);
-    response.json["id"].as_i64().expect("invitation id")
+    app.invite(owner, team_id, user).await
 }
 
 /// Invites `user` and has them accept: they join as a member.
 pub async fn join(app: &TestApp, owner: &TestUser, team_id: i64, user: &TestUser) {
-    invite(app, owner, team_id, user).await;
-    let response = app
-        .put(&format!("/api/teams/{team_id}/membership/"))
-        .auth(user)
-        .send()
-        .await;
-    assert_eq!(response.status, 204, "{} joining: {}", user.username, response.text);
+    app.join(owner, team_id, user).await;
 }
 
 /// Makes `user` an owner of `team_id`, as `owner`.
