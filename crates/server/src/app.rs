@@ -91,7 +91,10 @@ impl AppState {
         description = "Teams keep and share colour palettes.\n\n\
             Pick the API version with `Accept: application/vnd.photoroom+json; version=1.0` \
             (the default, compatible with the original service) or `version=2.0`. \
-            Every path works with and without its trailing slash.",
+            Every path works with and without its trailing slash, and `/api/palletes/...` \
+            is an alias of `/api/palettes/...`. `HEAD` is served wherever `GET` is (the same \
+            headers, no body); `OPTIONS` answers 204 with the path's methods in `Allow`, as \
+            does a 405 for a method the path does not take.",
     ),
     modifiers(&SecuritySchemes),
     tags(
