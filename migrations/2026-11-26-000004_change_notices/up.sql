@@ -14,6 +14,13 @@
 
 CREATE FUNCTION notify_membership_changed() RETURNS trigger AS $$
 BEGIN
+    -- A registration makes the user's personal team with them in it: no
+    -- cached entry can hold either yet, so it says nothing.
+    IF TG_OP = 'INSERT' AND EXISTS (
+        SELECT 1 FROM teams t WHERE t.id = NEW.team_id AND t.personal_user_id = NEW.user_id
+    ) THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         PERFORM pg_notify('palette_api_changes', 'team:' || OLD.team_id);
         PERFORM pg_notify('palette_api_changes', 'member:' || OLD.user_id);
