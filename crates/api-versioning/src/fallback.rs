@@ -43,13 +43,14 @@ impl RouteTable {
                         methods.push(method);
                     }
                 }
-                (ResourceDef::new(path.trim_end_matches('/').to_owned()), methods)
+                (ResourceDef::new(numeric_ids(path.trim_end_matches('/'))), methods)
             })
             .collect();
         Self { routes }
     }
 
-    /// Adds a path served outside the document (the docs themselves).
+    /// Adds a path served outside the document (the docs themselves); its
+    /// pattern is used as given.
     pub fn with(mut self, pattern: &str, methods: &[Method]) -> Self {
         self.routes.push((ResourceDef::new(pattern), methods.to_vec()));
         self
@@ -104,5 +105,43 @@ impl RouteTable {
             };
             std::future::ready(Err(error))
         }
+    }
+}
+
+/// The document's path template with each `{param}` matching a whole number
+/// only, as every path parameter of the API is an id: `/api/palettes/x/copy`
+/// names no resource (404 for every method, as the routes answer), while
+/// `/api/palettes/7/copy` with a wrong method is a 405.
+fn numeric_ids(template: &str) -> String {
+    let mut pattern = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|i| open + i) else {
+            break;
+        };
+        pattern.push_str(&rest[..open]);
+        pattern.push('{');
+        pattern.push_str(&rest[open + 1..close]);
+        pattern.push_str(":[-+]?[0-9]+}");
+        rest = &rest[close + 1..];
+    }
+    pattern.push_str(rest);
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parameters_match_whole_numbers_only() {
+        assert_eq!(
+            numeric_ids("/api/teams/{id}/members/{user_id}"),
+            "/api/teams/{id:[-+]?[0-9]+}/members/{user_id:[-+]?[0-9]+}"
+        );
+        assert_eq!(numeric_ids("/api/palettes"), "/api/palettes");
+        let table = RouteTable::default().with(&numeric_ids("/api/palettes/{id}/copy"), &[Method::POST]);
+        assert_eq!(table.allowed("/api/palettes/7/copy"), [Method::POST, Method::OPTIONS]);
+        assert!(table.allowed("/api/palettes/x/copy").is_empty());
     }
 }

@@ -19,14 +19,15 @@ fn is_api(path: &str) -> bool {
     (path == "/api" || path.starts_with("/api/")) && !is_docs(path)
 }
 
-/// Serves `/x/` as `/x` and the seed's `/api/palletes` as `/api/palettes`,
+/// Serves `/x/` as `/x` (one slash only) and the seed's `/api/palletes` as `/api/palettes`,
 /// without a redirect, for every method. Swagger UI keeps its own paths.
 fn normalize_path(req: &mut ServiceRequest) {
     let path = req.path();
     if is_docs(path) || path == "/" {
         return;
     }
-    let mut normalized = path.trim_end_matches('/').to_owned();
+    // One trailing slash: `/x//` names no resource.
+    let mut normalized = path.strip_suffix('/').unwrap_or(path).to_owned();
     if normalized.is_empty() {
         normalized.push('/');
     }

@@ -238,3 +238,26 @@ async fn options_lists_the_methods_of_a_path_without_credentials() {
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.json, json!({"detail": "Not found."}));
 }
+
+#[actix_web::test]
+async fn paths_with_extra_slashes_or_non_numeric_ids_name_nothing() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let listed = app.get("/api/palettes/").auth(&ada).send().await;
+    assert_eq!(listed.status, 200, "one trailing slash is the same path");
+    for path in ["/api/palettes//", "/api/teams///", "/api/users/me//"] {
+        for anonymous in [false, true] {
+            let request = app.get(path);
+            let request = if anonymous { request } else { request.auth(&ada) };
+            let response = request.send().await;
+            assert_eq!(response.status, 404, "{path}: {}", response.text);
+        }
+    }
+    for method in [Method::GET, Method::POST] {
+        let response = app.request(method.clone(), "/api/palettes/x/copy/").auth(&ada).send().await;
+        assert_eq!(response.status, 404, "{method} on a non-numeric id: {}", response.text);
+    }
+    let wrong_method = app.get("/api/palettes/7/copy/").auth(&ada).send().await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.header("allow"), Some("POST, OPTIONS"));
+}
