@@ -254,7 +254,11 @@ async fn paths_with_extra_slashes_or_non_numeric_ids_name_nothing() {
         }
     }
     for method in [Method::GET, Method::POST] {
-        let response = app.request(method.clone(), "/api/palettes/x/copy/").auth(&ada).send().await;
+        let response = app
+            .request(method.clone(), "/api/palettes/x/copy/")
+            .auth(&ada)
+            .send()
+            .await;
         assert_eq!(response.status, 404, "{method} on a non-numeric id: {}", response.text);
     }
     let wrong_method = app.get("/api/palettes/7/copy/").auth(&ada).send().await;
