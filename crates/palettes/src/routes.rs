@@ -29,7 +29,7 @@ use teams::views::{self, TeamViews};
 
 use crate::color;
 use crate::model::{Palette, PaletteChanges, PaletteValues};
-use crate::service::{self, ListQuery, Ordering};
+use crate::service::{self, ListQuery, ListRow, Ordering};
 use crate::wire::v1::{self, PaletteV1};
 use crate::wire::v2::{self, PalettePageV2, PaletteV2};
 use crate::wire::{read_name, PaletteCopyRequest, PaletteOrdering, PaletteWrite};
@@ -257,20 +257,22 @@ async fn list_palettes(
     let team_ids: Vec<i64> = teams.iter().map(|team| team.team.id).collect();
     let rows = service::list(&mut conn, &team_ids, &list).await?;
     drop(conn);
-    let (mut rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
-    service::fill_team_names(&mut rows, teams.iter().map(|t| (t.team.id, t.team.name.as_str())));
+    let (rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
+    // Every row is of one of `teams`: the page read only those.
+    let team_of = |row: &ListRow| views::find(&teams, row.palette.team_id);
+    let name_of = |row: &ListRow| team_of(row).map_or("", |team| team.team.name.as_str());
     match version {
         ApiVersion::V1 => {
             let items: Vec<PaletteV1> = rows
                 .iter()
-                .map(|row| PaletteV1::new(&row.palette, &row.team_name, views::find(&teams, row.palette.team_id)))
+                .map(|row| PaletteV1::new(&row.palette, name_of(row), team_of(row)))
                 .collect();
             Ok(respond::list(&req, version, &items, next.as_ref()))
         }
         ApiVersion::V2 => {
             let items: Vec<PaletteV2> = rows
                 .iter()
-                .map(|row| PaletteV2::new(&row.palette, &row.team_name))
+                .map(|row| PaletteV2::new(&row.palette, name_of(row)))
                 .collect();
             Ok(respond::list(&req, version, &items, next.as_ref()))
         }
@@ -374,6 +376,24 @@ async fn read_palette(
     .await
 }
 
+/// Palette `id`, locked for the rest of the caller's transaction, if
+/// `user_id` may see it (else 404) and `precondition` holds for its current
+/// `ETag` (else 412): the first checks of every write and delete.
+async fn lock_for_write(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    id: i64,
+    precondition: &IfMatch,
+) -> Result<Palette, ApiError> {
+    let (current, team_name) = service::lock_visible(conn, user_id, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if !precondition.allows(&current.etag(&team_name)) {
+        return Err(ApiError::precondition_failed());
+    }
+    Ok(current)
+}
+
 /// PUT and PATCH, in one transaction holding the palette's row lock.
 async fn write_palette(
     req: &HttpRequest,
@@ -393,12 +413,7 @@ async fn write_palette(
     let palette = conn
         .transaction::<_, ApiError, _>(|conn| {
             async move {
-                let (current, team_name) = service::lock_visible(conn, user_id, id)
-                    .await?
-                    .ok_or_else(ApiError::not_found)?;
-                if !precondition.allows(&current.etag(&team_name)) {
-                    return Err(ApiError::precondition_failed());
-                }
+                let current = lock_for_write(conn, user_id, id, &precondition).await?;
                 let (changes, mut errors) = parsed?;
                 // Visible means a member of the current team; a move also needs the target.
                 if let Some(team_id) = changes.team_id.filter(|t| *t != current.team_id) {
@@ -518,12 +533,7 @@ async fn delete_palette(
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(|conn| {
         async move {
-            let (current, team_name) = service::lock_visible(conn, user_id, id)
-                .await?
-                .ok_or_else(ApiError::not_found)?;
-            if !precondition.allows(&current.etag(&team_name)) {
-                return Err(ApiError::precondition_failed());
-            }
+            lock_for_write(conn, user_id, id, &precondition).await?;
             Ok(service::delete(conn, id).await?)
         }
         .scope_boxed()

@@ -238,8 +238,8 @@ pub fn like_contains(text: &str) -> String {
 
 /// A page of the palettes of `team_ids` (the caller's teams), filtered,
 /// sorted, after the keyset position, limited: one statement, see
-/// [`crate::page_query`]. `team_name` is left empty; [`fill_team_names`]
-/// sets it from the teams the caller already has.
+/// [`crate::page_query`]. `team_name` is left empty: the caller has the
+/// teams, names included.
 pub async fn list(conn: &mut AsyncPgConnection, team_ids: &[i64], query: &ListQuery) -> QueryResult<Vec<ListRow>> {
     let team_ids: Vec<i64> = match query.team {
         Some(team) => team_ids.iter().copied().filter(|id| *id == team).collect(),
@@ -272,16 +272,6 @@ pub async fn list(conn: &mut AsyncPgConnection, team_ids: &[i64], query: &ListQu
             sort_name,
         })
         .collect())
-}
-
-/// Sets each row's team name from `names` (team id to name).
-pub fn fill_team_names<'a>(rows: &mut [ListRow], names: impl IntoIterator<Item = (i64, &'a str)>) {
-    let names: std::collections::HashMap<i64, &str> = names.into_iter().collect();
-    for row in rows {
-        if let Some(name) = names.get(&row.palette.team_id) {
-            row.team_name = (*name).to_owned();
-        }
-    }
 }
 
 /// One palette of `user_id`'s teams, with its team's name.

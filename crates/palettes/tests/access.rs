@@ -32,12 +32,7 @@ async fn non_member_gets_404_for_another_teams_palette_and_nothing_changes() {
             for request in requests {
                 let request = if v2 { request.v2() } else { request };
                 let response = request.auth(&eve).send().await;
-                assert_eq!(response.status, 404, "{version} {target}: {}", response.text);
-                if v2 {
-                    assert_eq!(response.json["detail"], "Not found.");
-                } else {
-                    assert_eq!(response.json, json!({"detail": "Not found."}));
-                }
+                response.assert_not_found(v2, &format!("{version} {target}"));
             }
         }
     }
@@ -320,4 +315,34 @@ async fn deleting_a_team_deletes_its_palettes() {
         .expect("deleting the team");
     assert!(row(&app, gone).await.is_none());
     assert!(row(&app, kept).await.is_some());
+}
+
+/// Through the API: deleting a team (its owner) deletes its palettes, and
+/// deleting an account deletes the palettes of its personal team, while the
+/// palettes of a shared team the user was in stay with the team.
+#[actix_web::test]
+async fn deleting_a_team_or_an_account_through_the_api_deletes_their_palettes() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let bob = app.user("bob").await;
+    let doomed = app.create_team(&ada, "Doomed").await;
+    let in_doomed = id_of(&create(&app, &ada, doomed, "Sea", json!([])).await);
+    let deleted = app.delete(&format!("/api/teams/{doomed}/")).auth(&ada).send().await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert!(row(&app, in_doomed).await.is_none(), "the team's palette is gone");
+
+    let shared = app.create_team(&bob, "Shared").await;
+    app.join(&bob, shared, &ada).await;
+    let personal = id_of(&create(&app, &ada, ada.personal_team_id, "Mine", json!([])).await);
+    let in_shared = id_of(&create(&app, &ada, shared, "Ours", json!([])).await);
+    let gone = app.delete("/api/users/me/").auth(&ada).send().await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    assert!(
+        row(&app, personal).await.is_none(),
+        "the personal team's palette is gone"
+    );
+    assert!(
+        row(&app, in_shared).await.is_some(),
+        "the shared team keeps its palette"
+    );
 }

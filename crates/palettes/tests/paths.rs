@@ -25,19 +25,7 @@ async fn a_non_numeric_palette_id_is_404_with_or_without_credentials() {
                     let request = if v2 { request.v2() } else { request };
                     let request = if authenticated { request.auth(&ada) } else { request };
                     let response = request.send().await;
-                    let case = format!("{path} v2={v2} authenticated={authenticated}");
-                    assert_eq!(response.status, 404, "{case}: {}", response.text);
-                    if v2 {
-                        assert_eq!(
-                            response.header("content-type"),
-                            Some("application/problem+json"),
-                            "{case}"
-                        );
-                        assert_eq!(response.json["status"], 404, "{case}");
-                        assert_eq!(response.json["detail"], "Not found.", "{case}");
-                    } else {
-                        assert_eq!(response.json, json!({"detail": "Not found."}), "{case}");
-                    }
+                    response.assert_not_found(v2, &format!("{path} v2={v2} authenticated={authenticated}"));
                 }
             }
         }

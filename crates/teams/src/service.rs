@@ -145,14 +145,22 @@ pub async fn members_of(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> Query
         .collect())
 }
 
-/// Teams by id with their members, ascending by team then user id, in one query.
-pub async fn teams_with_members(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> QueryResult<Vec<TeamWithMembers>> {
-    let rows: Vec<MemberRow> = team_members::table
+/// Every membership with its team and user, by team then user id: the
+/// query of the two functions below, before their filter.
+#[diesel::dsl::auto_type]
+fn memberships_with_teams() -> _ {
+    let team: diesel::dsl::AsSelect<Team, diesel::pg::Pg> = Team::as_select();
+    team_members::table
         .inner_join(teams::table)
         .inner_join(users::table)
-        .filter(team_members::team_id.eq_any(team_ids))
-        .select((Team::as_select(), users::id, users::username, team_members::role))
+        .select((team, users::id, users::username, team_members::role))
         .order((team_members::team_id, users::id))
+}
+
+/// Teams by id with their members, ascending by team then user id, in one query.
+pub async fn teams_with_members(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> QueryResult<Vec<TeamWithMembers>> {
+    let rows: Vec<MemberRow> = memberships_with_teams()
+        .filter(team_members::team_id.eq_any(team_ids))
         .load(conn)
         .await?;
     Ok(group_members(rows))
@@ -164,12 +172,8 @@ pub async fn user_teams_with_members(conn: &mut AsyncPgConnection, user_id: i64)
     let my_team_ids = mine
         .filter(mine.field(team_members::user_id).eq(user_id))
         .select(mine.field(team_members::team_id));
-    let rows: Vec<MemberRow> = team_members::table
-        .inner_join(teams::table)
-        .inner_join(users::table)
+    let rows: Vec<MemberRow> = memberships_with_teams()
         .filter(team_members::team_id.eq_any(my_team_ids))
-        .select((Team::as_select(), users::id, users::username, team_members::role))
-        .order((team_members::team_id, users::id))
         .load(conn)
         .await?;
     Ok(group_members(rows))

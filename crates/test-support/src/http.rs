@@ -306,4 +306,17 @@ impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// Asserts a 404 in the version's error format: 2.0 problem+json, 1.0
+    /// `{"detail"}`; `case` names the request in the failure message.
+    pub fn assert_not_found(&self, v2: bool, case: &str) {
+        assert_eq!(self.status, 404, "{case}: {}", self.text);
+        if v2 {
+            assert_eq!(self.header("content-type"), Some("application/problem+json"), "{case}");
+            assert_eq!(self.json["status"], 404, "{case}");
+            assert_eq!(self.json["detail"], "Not found.", "{case}");
+        } else {
+            assert_eq!(self.json, json!({"detail": "Not found."}), "{case}");
+        }
+    }
 }

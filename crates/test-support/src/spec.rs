@@ -31,3 +31,21 @@ pub fn own_statuses(operation: &Value) -> Vec<u16> {
         .filter(|status| !SHARED_STATUSES.contains(status))
         .collect()
 }
+
+/// The operation `method path`, asserted to be a [`secured_operation`] under
+/// `tag` that documents exactly `statuses` of its own (in document order),
+/// with a body in both API versions for its first, success, status unless
+/// that is a 204.
+pub fn documented_operation<'a>(spec: &'a Value, path: &str, method: &str, tag: &str, statuses: &[u16]) -> &'a Value {
+    let operation = secured_operation(spec, path, method, tag);
+    assert_eq!(own_statuses(operation), statuses, "{method} {path}");
+    if let Some(&success) = statuses.first().filter(|status| **status != 204) {
+        for media_type in [crate::V1, crate::V2] {
+            assert!(
+                operation["responses"][success.to_string()]["content"][media_type]["schema"].is_object(),
+                "{method} {path}: no {media_type} body"
+            );
+        }
+    }
+    operation
+}
