@@ -405,14 +405,7 @@ async fn renaming_the_team_changes_the_palette_etag() {
     let path = format!("/api/palettes/{id}/");
     let before = app.get(&path).v2().auth(&ada).send().await;
     let tag = before.header("etag").expect("an etag").to_owned();
-    let renamed = app
-        .patch(&format!("/api/teams/{team}/"))
-        .v2()
-        .auth(&ada)
-        .json(&json!({"name": "Atelier"}))
-        .send()
-        .await;
-    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    app.rename_team(&ada, team, "Atelier").await;
     let after = app.get(&path).v2().auth(&ada).send().await;
     assert_eq!(after.json["team"]["name"], "Atelier");
     assert_eq!(after.json["revision"], 1, "the palette itself did not change");

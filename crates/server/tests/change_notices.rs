@@ -128,27 +128,30 @@ async fn poll_until(what: &str, mut done: impl AsyncFnMut() -> bool) -> Duration
     }
 }
 
+/// Through `setup`: ada's team "Studio" with bob as a member and ada's
+/// palette "Studio Blues" in it, which bob lists through `seen_on`, from its
+/// cache. Gives ada, bob, the team's id and the palette's id.
+async fn studio_with_bob(setup: &TestApp, seen_on: &TestApp) -> (TestUser, TestUser, i64, i64) {
+    let ada = setup.user("ada").await;
+    let bob = setup.user("bob").await;
+    let team = create_team(setup, &ada, "Studio").await;
+    join(setup, &ada, team, &bob).await;
+    let palette = create_palette(setup, &ada, team, "Studio Blues").await;
+    assert!(
+        lists(seen_on, &bob, "Studio Blues").await,
+        "a member sees the team's palettes"
+    );
+    assert_cached(seen_on, &bob);
+    (ada, bob, team, palette)
+}
+
 #[actix_web::test]
 async fn a_removed_member_stops_seeing_the_team_palettes_on_the_next_list() {
     let app = spawn_app().await;
     mute_team_notices(&app).await;
-    let ada = app.user("ada").await;
-    let bob = app.user("bob").await;
-    let team = create_team(&app, &ada, "Studio").await;
-    join(&app, &ada, team, &bob).await;
-    let palette = create_palette(&app, &ada, team, "Studio Blues").await;
-    assert!(
-        lists(&app, &bob, "Studio Blues").await,
-        "a member sees the team's palettes"
-    );
-    assert_cached(&app, &bob);
+    let (ada, bob, team, palette) = studio_with_bob(&app, &app).await;
 
-    let removed = app
-        .delete(&format!("/api/teams/{team}/members/{}/", bob.id))
-        .auth(&ada)
-        .send()
-        .await;
-    assert_eq!(removed.status, 204, "{}", removed.text);
+    app.remove_member(&ada, team, &bob).await;
 
     assert!(!lists(&app, &bob, "Studio Blues").await, "removed, yet still listed");
     let single = app.get(&format!("/api/palettes/{palette}/")).auth(&bob).send().await;
@@ -225,14 +228,7 @@ async fn a_renamed_team_shows_its_new_name_on_the_next_read() {
         assert_cached(&app, user);
     }
 
-    let renamed = app
-        .patch(&format!("/api/teams/{team}/"))
-        .v2()
-        .auth(&ada)
-        .json(&json!({"name": "Atelier"}))
-        .send()
-        .await;
-    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    app.rename_team(&ada, team, "Atelier").await;
 
     for user in [&bob, &ada] {
         let name = &user.username;
@@ -277,23 +273,9 @@ async fn a_deleted_account_leaves_the_team_users_at_once() {
 async fn another_instance_stops_listing_a_team_soon_after_a_removal() {
     let a = spawn_app().await;
     let b = a.spawn_twin().await;
-    let ada = a.user("ada").await;
-    let bob = a.user("bob").await;
-    let team = create_team(&a, &ada, "Studio").await;
-    join(&a, &ada, team, &bob).await;
-    create_palette(&a, &ada, team, "Studio Blues").await;
-    assert!(
-        lists(&b, &bob, "Studio Blues").await,
-        "a member sees the team's palettes"
-    );
-    assert_cached(&b, &bob);
+    let (ada, bob, team, _) = studio_with_bob(&a, &b).await;
 
-    let removed = a
-        .delete(&format!("/api/teams/{team}/members/{}/", bob.id))
-        .auth(&ada)
-        .send()
-        .await;
-    assert_eq!(removed.status, 204, "{}", removed.text);
+    a.remove_member(&ada, team, &bob).await;
     assert!(!lists(&a, &bob, "Studio Blues").await, "the instance that removed bob");
 
     // Without the notice, B would list the team until its entry expired (a minute).

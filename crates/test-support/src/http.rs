@@ -194,6 +194,28 @@ impl TestApp {
         response.json["id"].as_i64().unwrap_or_default()
     }
 
+    /// Renames `team_id` as its owner (in 2.0).
+    pub async fn rename_team(&self, owner: &TestUser, team_id: i64, name: &str) {
+        let response = self
+            .patch(&format!("/api/teams/{team_id}/"))
+            .v2()
+            .auth(owner)
+            .json(&json!({"name": name}))
+            .send()
+            .await;
+        assert_eq!(response.status, 200, "renaming team {team_id}: {}", response.text);
+    }
+
+    /// `owner` removes `user` from `team_id`.
+    pub async fn remove_member(&self, owner: &TestUser, team_id: i64, user: &TestUser) {
+        let response = self
+            .delete(&format!("/api/teams/{team_id}/members/{}/", user.id))
+            .auth(owner)
+            .send()
+            .await;
+        assert_eq!(response.status, 204, "removing {}: {}", user.username, response.text);
+    }
+
     /// `user` accepts their invitation to `team_id`.
     pub async fn accept(&self, team_id: i64, user: &TestUser) {
         let response = self
