@@ -4,9 +4,9 @@
 use diesel::result::QueryResult;
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
-use kernel::ApiError;
 
-use crate::model::UserTeams;
+use crate::error::AccountError;
+use crate::model::Memberships;
 
 /// Team bookkeeping around a user's life cycle.
 pub trait TeamDirectory: Send + Sync + 'static {
@@ -19,17 +19,19 @@ pub trait TeamDirectory: Send + Sync + 'static {
     ) -> BoxFuture<'a, QueryResult<()>>;
 
     /// The teams a user belongs to.
-    fn user_teams<'a>(&'a self, conn: &'a mut AsyncPgConnection, user_id: i64)
-        -> BoxFuture<'a, QueryResult<UserTeams>>;
+    fn user_teams<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        user_id: i64,
+    ) -> BoxFuture<'a, QueryResult<Memberships>>;
 
     /// In the account-deletion transaction, before the user row goes: refuse
-    /// (with the error to answer) while the user is the last owner of a team
-    /// that has other members.
+    /// while the user is the last owner of a team that has other members.
     fn user_deleting<'a>(
         &'a self,
         conn: &'a mut AsyncPgConnection,
         user_id: i64,
-    ) -> BoxFuture<'a, Result<(), ApiError>>;
+    ) -> BoxFuture<'a, Result<(), AccountError>>;
 
     /// After the account-deletion transaction committed: the user's
     /// memberships (and maybe teams) are gone.

@@ -11,8 +11,10 @@
 
 pub mod auth;
 pub mod directory;
+pub mod error;
 pub mod model;
 pub mod password;
+pub mod query;
 pub mod routes;
 pub mod service;
 pub mod throttle;
@@ -20,5 +22,6 @@ pub mod wire;
 
 pub use auth::{Auth, AuthSettings};
 pub use directory::TeamDirectory;
-pub use model::{CurrentUser, UserTeams};
+pub use error::AccountError;
+pub use model::{CurrentUser, Memberships};
 pub use routes::configure;

@@ -77,7 +77,7 @@ pub struct CurrentUser {
 
 /// Teams of a user as other domains report them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserTeams {
+pub struct Memberships {
     /// The user's personal team.
     pub personal_team_id: Option<i64>,
     /// Every team the user belongs to, by id.

@@ -2,21 +2,20 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
-use api_versioning::respond::IfMatch;
 use api_versioning::{respond, ApiVersion};
 use chrono::{Duration, Utc};
 use database::Pool;
-use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::AsyncConnection;
 use kernel::input;
 use kernel::pagination::split_page;
+use kernel::IfMatch;
 use kernel::{ApiError, Cursor, FieldErrors, PageParams};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{new_token_secret, Auth};
 use crate::directory::TeamDirectory;
-use crate::model::{valid_username, CurrentUser, User, UserTeams, PASSWORD_BYTES};
+use crate::model::{valid_username, CurrentUser, Memberships, User, PASSWORD_BYTES};
 use crate::service;
 use crate::wire::v1::UserV1;
 use crate::wire::v2::UserV2;
@@ -26,7 +25,7 @@ const DUPLICATE_USERNAME: &str = "A user with that username already exists.";
 const INVALID_USERNAME: &str =
     "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
 
-fn user_body(version: ApiVersion, user: &User, teams: &UserTeams) -> Value {
+fn user_body(version: ApiVersion, user: &User, teams: &Memberships) -> Value {
     match version {
         ApiVersion::V1 => serde_json::to_value(UserV1::new(user, teams)),
         ApiVersion::V2 => serde_json::to_value(UserV2::new(user, teams)),
@@ -105,14 +104,11 @@ async fn register(
     let mut conn = pool.get().await?;
     let directory = directory.into_inner();
     let result = conn
-        .transaction::<_, ApiError, _>(|conn| {
-            async move {
-                let user = service::create_user(conn, &username, &hash).await?;
-                directory.user_registered(conn, user.id, &user.username).await?;
-                let teams = directory.user_teams(conn, user.id).await?;
-                Ok((user, teams))
-            }
-            .scope_boxed()
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let user = service::create_user(conn, &username, &hash).await?;
+            directory.user_registered(conn, user.id, &user.username).await?;
+            let teams = directory.user_teams(conn, user.id).await?;
+            Ok((user, teams))
         })
         .await;
     let (user, teams) = match result {
@@ -242,19 +238,16 @@ async fn delete_me(
     let user_id = user.id;
     let if_match = match version {
         ApiVersion::V1 => IfMatch::any(),
-        ApiVersion::V2 => IfMatch::from_request(&req),
+        ApiVersion::V2 => IfMatch::of(&req),
     };
-    conn.transaction::<_, ApiError, _>(|conn| {
-        async move {
-            let current = service::get_user(conn, user_id).await?;
-            if !if_match.allows(&user_etag(&current)) {
-                return Err(ApiError::precondition_failed());
-            }
-            guard.user_deleting(conn, user_id).await?;
-            service::delete_user(conn, user_id).await?;
-            Ok(())
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let current = service::get_user(conn, user_id).await?;
+        if !if_match.allows(&user_etag(&current)) {
+            return Err(ApiError::precondition_failed());
         }
-        .scope_boxed()
+        guard.user_deleting(conn, user_id).await?;
+        service::delete_user(conn, user_id).await?;
+        Ok(())
     })
     .await?;
     auth.forget_user(user.id);

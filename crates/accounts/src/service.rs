@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use database::schema::{api_tokens, users};
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::model::{CurrentUser, Login, NewToken, NewUser, Token, User};
@@ -64,21 +63,18 @@ pub async fn get_users(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult
 /// Replaces a password hash and revokes every token of the user, in one
 /// transaction: never a new password with the old tokens still valid.
 pub async fn change_password(conn: &mut AsyncPgConnection, user_id: i64, password_hash: &str) -> QueryResult<()> {
-    conn.transaction(|conn| {
-        async move {
-            diesel::update(users::table.find(user_id))
-                .set((
-                    users::password_hash.eq(password_hash),
-                    users::updated_at.eq(diesel::dsl::now),
-                ))
-                .execute(conn)
-                .await?;
-            diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id)))
-                .execute(conn)
-                .await?;
-            Ok(())
-        }
-        .scope_boxed()
+    conn.transaction(async move |conn| {
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id)))
+            .execute(conn)
+            .await?;
+        Ok(())
     })
     .await
 }

@@ -1,10 +1,14 @@
 //! Extractor settings for request bodies, paths and query strings, so that
 //! bad input gets the contract's status and the version's error body.
 
+use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header::HeaderValue;
-use actix_web::{mime, web};
+use actix_web::{mime, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 use kernel::{ApiError, ErrorKind};
+use serde::de::{Deserialize, DeserializeOwned};
+use serde_json::Value;
 
 /// Largest request body accepted: 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -65,4 +69,27 @@ pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req| {
         ApiError::bad_request(format!("Invalid query string: {error}")).into()
     })
+}
+
+/// A JSON object body read into a request type `T` made of
+/// [`kernel::input::Field`]s (see there): the body limits and media types of
+/// [`json_config`] apply, a body that is not an object is a 400 in the seed's
+/// words, and `T` then checks each field itself.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<Value>::from_request(req, payload);
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            kernel::input::object(&value)?;
+            let request =
+                T::deserialize(value).map_err(|e| ApiError::bad_request(format!("JSON parse error - {e}")))?;
+            Ok(Self(request))
+        })
+    }
 }

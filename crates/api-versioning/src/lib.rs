@@ -4,8 +4,8 @@
 //! - [`versioning`] is the middleware that negotiates for every `/api/` path,
 //!   makes paths trailing-slash-insensitive, adds `Vary: Accept` and the
 //!   versioned `Content-Type`, and renders every error in the negotiated
-//!   version's format (1.0: the seed's `{"detail"}` / `{"field": [...]}`;
-//!   2.0: RFC 9457 problem documents);
+//!   version's format through [`render`] (1.0: the seed's `{"detail"}` /
+//!   `{"field": [...]}`; 2.0: RFC 9457 problem documents);
 //! - [`ApiVersion`] is the extractor handlers use to shape their responses;
 //! - [`body`] holds the JSON, path and query extractor settings (415, 413, 400);
 //! - [`RouteTable`] answers 405 or 404 for requests no route took.
@@ -13,6 +13,7 @@
 pub mod body;
 mod fallback;
 mod middleware;
+pub mod render;
 pub mod respond;
 mod version;
 

@@ -6,7 +6,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
-use kernel::{ApiError, ErrorKind};
+use kernel::ApiError;
+
+use crate::render;
 
 use crate::version::{negotiate, ApiVersion};
 
@@ -70,11 +72,8 @@ pub async fn versioning(
         match negotiate(req.headers().get(header::ACCEPT)) {
             Ok(version) => version,
             Err(error) => {
-                let response = render_error(&error, None, &HttpResponse::new(StatusCode::OK));
+                let response = render::error(&error, None, &HttpResponse::new(StatusCode::OK));
                 let mut response = req.into_response(response);
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
                 add_vary(&mut response);
                 return Ok(response);
             }
@@ -86,8 +85,9 @@ pub async fn versioning(
     req.extensions_mut().insert(version);
     if api && crate::body::is_refused_json_flavour(req.headers().get(header::CONTENT_TYPE)) {
         let error = crate::body::json_error(&actix_web::error::JsonPayloadError::ContentType);
-        let mut response = req.into_response(HttpResponse::from_error(error));
-        finish(&mut response, version, api);
+        let response = render::error(&error, Some(version), &HttpResponse::new(StatusCode::OK));
+        let mut response = req.into_response(response);
+        add_vary(&mut response);
         return Ok(response);
     }
     let mut response = next.call(req).await?.map_into_boxed_body();
@@ -108,13 +108,11 @@ fn finish(response: &mut ServiceResponse<BoxBody>, version: ApiVersion, api: boo
     let status = response.status();
     let is_error = status.is_client_error() || status.is_server_error();
     if is_error {
-        let error = response
-            .response()
-            .error()
-            .and_then(|e| e.as_error::<ApiError>())
-            .cloned()
-            .unwrap_or_else(|| error_for_status(status));
-        let rendered = render_error(&error, Some(version), response.response());
+        let original = response.response();
+        let rendered = match original.error().and_then(|e| e.as_error::<ApiError>()) {
+            Some(error) => render::error(error, Some(version), original),
+            None => render::error(&render::for_status(status), Some(version), original),
+        };
         *response.response_mut() = rendered;
     } else if api {
         let is_json = response
@@ -131,59 +129,4 @@ fn finish(response: &mut ServiceResponse<BoxBody>, version: ApiVersion, api: boo
     if api {
         add_vary(response);
     }
-}
-
-/// An error for a response no `ApiError` produced (actix's own 404, 405, ...).
-fn error_for_status(status: StatusCode) -> ApiError {
-    let (kind, detail) = match status.as_u16() {
-        400 => (ErrorKind::BadRequest, "Bad request."),
-        401 => (
-            ErrorKind::Unauthorized,
-            "Authentication credentials were not provided or are invalid.",
-        ),
-        403 => (
-            ErrorKind::Forbidden,
-            "You do not have permission to perform this action.",
-        ),
-        404 => (ErrorKind::NotFound, "Not found."),
-        405 => (ErrorKind::MethodNotAllowed, "Method not allowed."),
-        406 => (ErrorKind::NotAcceptable, "Could not satisfy the request Accept header."),
-        409 => (ErrorKind::Conflict, "Conflict."),
-        412 => (ErrorKind::PreconditionFailed, "Precondition failed."),
-        413 => (ErrorKind::PayloadTooLarge, "Request body is too large."),
-        415 => (ErrorKind::UnsupportedMediaType, "Unsupported media type in request."),
-        429 => (ErrorKind::TooManyRequests, "Request was throttled."),
-        503 => (ErrorKind::ServiceUnavailable, "Service unavailable."),
-        s if s < 500 => (ErrorKind::BadRequest, "Bad request."),
-        _ => (ErrorKind::Internal, "A server error occurred."),
-    };
-    ApiError::new(kind, detail)
-}
-
-/// Renders `error` for `version` (1.0 when none was negotiated), keeping the
-/// headers of `original` other than the body's.
-fn render_error(error: &ApiError, version: Option<ApiVersion>, original: &HttpResponse) -> HttpResponse {
-    let (status, body, content_type) = match version {
-        Some(ApiVersion::V2) => (error.kind.status(), error.v2_body(), "application/problem+json"),
-        Some(ApiVersion::V1) => (error.kind.status_v1(), error.v1_body(), ApiVersion::V1.content_type()),
-        None => (error.kind.status_v1(), error.v1_body(), "application/json"),
-    };
-    let mut builder = HttpResponse::build(status);
-    for (name, value) in original.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            builder.append_header((name.clone(), value.clone()));
-        }
-    }
-    if error.kind == ErrorKind::Unauthorized && !original.headers().contains_key(header::WWW_AUTHENTICATE) {
-        builder.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"api\""));
-    }
-    if let Some(seconds) = error.retry_after {
-        builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
-    }
-    if let Some(allow) = &error.allow {
-        builder.insert_header((header::ALLOW, allow.clone()));
-    }
-    builder
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .body(body.to_string())
 }

@@ -41,7 +41,8 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The status of this kind in API 2.0 (and of every kind but `Conflict` in 1.0).
+    /// The status of this kind (API 1.0 answers `Conflict` with 400, as the
+    /// seed did: see `api_versioning::render`).
     pub fn status(self) -> StatusCode {
         match self {
             Self::Validation | Self::BadRequest => StatusCode::BAD_REQUEST,
@@ -57,14 +58,6 @@ impl ErrorKind {
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    /// The status of this kind in API 1.0, where the seed answered conflicts with 400.
-    pub fn status_v1(self) -> StatusCode {
-        match self {
-            Self::Conflict => StatusCode::BAD_REQUEST,
-            other => other.status(),
         }
     }
 }
@@ -166,8 +159,9 @@ impl FieldErrors {
     }
 }
 
-/// An error answered to a client. Rendered by the `api-versioning` middleware
-/// in the negotiated version's format; see the crate docs.
+/// An error answered to a client: what went wrong and what goes with it.
+/// It knows no API version: `api_versioning::render` turns it into the
+/// negotiated version's body and headers, in one place.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     /// What went wrong.
@@ -290,39 +284,6 @@ impl ApiError {
             .insert(key.to_owned(), value);
         self
     }
-
-    /// The 1.0 body: field messages, or `{"detail": ...}`.
-    pub fn v1_body(&self) -> Value {
-        match &self.fields {
-            Some(fields) if self.kind == ErrorKind::Validation || self.kind == ErrorKind::Conflict => {
-                fields.to_nested()
-            }
-            _ => {
-                let mut body = Map::new();
-                body.insert("detail".to_owned(), Value::String(self.detail.clone()));
-                body.extend(self.extra.iter().flat_map(|extra| extra.as_ref().clone()));
-                Value::Object(body)
-            }
-        }
-    }
-
-    /// The 2.0 body: an RFC 9457 problem document.
-    pub fn v2_body(&self) -> Value {
-        let status = self.kind.status();
-        let mut body = Map::new();
-        body.insert("type".to_owned(), Value::String("about:blank".to_owned()));
-        body.insert(
-            "title".to_owned(),
-            Value::String(status.canonical_reason().unwrap_or("Error").to_owned()),
-        );
-        body.insert("status".to_owned(), Value::from(status.as_u16()));
-        body.insert("detail".to_owned(), Value::String(self.detail.clone()));
-        if let Some(fields) = &self.fields {
-            body.insert("errors".to_owned(), fields.to_flat());
-        }
-        body.extend(self.extra.iter().flat_map(|extra| extra.as_ref().clone()));
-        Value::Object(body)
-    }
 }
 
 impl fmt::Display for ApiError {
@@ -338,22 +299,11 @@ impl ResponseError for ApiError {
         self.kind.status()
     }
 
-    /// The 1.0 rendering; the versioning middleware re-renders it for 2.0
-    /// from the copy kept in the response's extensions.
+    /// A bare status: the response keeps this error, and the versioning
+    /// middleware renders it, once, for the negotiated version
+    /// (`api_versioning::render`), headers included.
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.kind.status_v1());
-        if self.kind == ErrorKind::Unauthorized {
-            response.insert_header(("WWW-Authenticate", "Basic realm=\"api\""));
-        }
-        if let Some(seconds) = self.retry_after {
-            response.insert_header(("Retry-After", seconds.to_string()));
-        }
-        if let Some(allow) = &self.allow {
-            response.insert_header(("Allow", allow.clone()));
-        }
-        let mut response = response.json(self.v1_body());
-        response.extensions_mut().insert(self.clone());
-        response
+        HttpResponse::new(self.kind.status())
     }
 }
 
@@ -391,4 +341,9 @@ impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
         Self::internal(format!("{error:#}"))
     }
+}
+
+/// Whether a query failed on a unique index.
+pub fn is_unique_violation(error: &DieselError) -> bool {
+    matches!(error, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
 }

@@ -41,3 +41,65 @@ impl Default for Fnv64 {
         Self::new()
     }
 }
+
+/// An `If-Match` precondition: the entity tags a write may apply to. A plain
+/// value, so that services check it inside their transaction without seeing
+/// HTTP; its extractor reads the request header.
+///
+/// Every resource with an `ETag` honours it the same way, in both API
+/// versions (1.0 sends no `ETag`s, but a 1.0 client that sends `If-Match`
+/// gets it checked): `*` or the tag itself, compared strongly as RFC 9110
+/// asks (a weak `W/` tag never matches); no header admits every state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// No precondition: every state is accepted.
+    pub fn any() -> Self {
+        Self(None)
+    }
+
+    /// The precondition a header value states.
+    pub fn header(value: impl Into<String>) -> Self {
+        Self(Some(value.into()))
+    }
+
+    /// The request's `If-Match`; a header that is not text matches no tag.
+    pub fn of(req: &actix_web::HttpRequest) -> Self {
+        let header = req.headers().get(actix_web::http::header::IF_MATCH);
+        Self(header.map(|value| value.to_str().unwrap_or_default().to_owned()))
+    }
+
+    /// Whether the precondition admits `etag`.
+    pub fn allows(&self, etag: &str) -> bool {
+        match &self.0 {
+            None => true,
+            Some(value) => value.split(',').map(str::trim).any(|tag| tag == "*" || tag == etag),
+        }
+    }
+}
+
+impl actix_web::FromRequest for IfMatch {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(Self::of(req)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IfMatch;
+
+    #[test]
+    fn if_match_accepts_star_and_the_tag_compared_strongly() {
+        let etag = "\"t1\"";
+        assert!(IfMatch::any().allows(etag));
+        assert!(IfMatch::header("*").allows(etag));
+        assert!(IfMatch::header("\"t0\", \"t1\"").allows(etag));
+        assert!(!IfMatch::header("W/\"t1\"").allows(etag));
+        assert!(!IfMatch::header("\"t0\"").allows(etag));
+        assert!(!IfMatch::header("").allows(etag));
+    }
+}

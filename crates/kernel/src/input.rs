@@ -1,8 +1,10 @@
 //! Reading JSON request bodies field by field, with the seed framework's
 //! messages, so that every problem is reported by field name at once.
 //!
-//! Read-only and unknown fields are ignored, as the seed did.
+//! Read-only and unknown fields are ignored, as the seed did. Request types
+//! are made of [`Field`]s; see there.
 
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::{ApiError, FieldErrors};
@@ -37,9 +39,152 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// A string field, trimmed. `None` (with a message recorded) when missing,
-/// null, not a string, blank, or longer than `max_chars` after trimming;
-/// `Some(None)` when absent and not `required`.
+/// One field of a JSON request body, as sent: absent, or any JSON value.
+///
+/// Request types are structs of these (`#[derive(Deserialize, ToSchema)]`
+/// with `#[serde(default)]`, each field's documented type given by
+/// `#[schema(value_type = ...)]`), so that the type that documents a body is
+/// the type that reads it. A `Field` accepts whatever was sent, so reading
+/// never stops at the first problem: the request type's own `validate`
+/// checks each field with the methods below and reports every problem at
+/// once, in the seed's words. Unknown fields are ignored, as the seed did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Field(Option<Value>);
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(|value| Self(Some(value)))
+    }
+}
+
+impl From<Value> for Field {
+    fn from(value: Value) -> Self {
+        Self(Some(value))
+    }
+}
+
+impl Field {
+    /// The value sent, if any (`null` included).
+    pub fn value(&self) -> Option<&Value> {
+        self.0.as_ref()
+    }
+
+    /// Whether the field was sent at all.
+    pub fn is_present(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// A string, trimmed. `None` (with a message recorded under `name`) when
+    /// missing, null, not a string, blank, or longer than `max_chars` after
+    /// trimming; `Some(None)` when absent and not `required`.
+    pub fn string(
+        &self,
+        name: &str,
+        required: bool,
+        max_chars: usize,
+        errors: &mut FieldErrors,
+    ) -> Option<Option<String>> {
+        match self.value() {
+            None if required => {
+                errors.add(name, REQUIRED);
+                None
+            }
+            None => Some(None),
+            Some(Value::Null) => {
+                errors.add(name, NOT_NULL);
+                None
+            }
+            Some(Value::String(s)) if s.contains('\0') => {
+                errors.add(name, NUL_MESSAGE);
+                None
+            }
+            Some(Value::String(s)) => {
+                let trimmed = s.trim();
+                if trimmed.is_empty() {
+                    errors.add(name, NOT_BLANK);
+                    None
+                } else if trimmed.chars().count() > max_chars {
+                    errors.add(
+                        name,
+                        format!("Ensure this field has no more than {max_chars} characters."),
+                    );
+                    None
+                } else {
+                    Some(Some(trimmed.to_owned()))
+                }
+            }
+            Some(_) => {
+                errors.add(name, NOT_A_STRING);
+                None
+            }
+        }
+    }
+
+    /// An id: a whole number, or a string holding one (`"7"`), as the seed
+    /// accepted. `Some(None)` when absent and not `required`.
+    pub fn id(&self, name: &str, required: bool, errors: &mut FieldErrors) -> Option<Option<i64>> {
+        match self.value() {
+            None if required => {
+                errors.add(name, REQUIRED);
+                None
+            }
+            None => Some(None),
+            Some(Value::Null) => {
+                errors.add(name, NOT_NULL);
+                None
+            }
+            Some(value) => match parse_id(value) {
+                Some(id) => Some(Some(id)),
+                None => {
+                    errors.add(name, "A valid integer is required.");
+                    None
+                }
+            },
+        }
+    }
+
+    /// A password, kept as sent (never trimmed), of `min_bytes` to `max_bytes`.
+    pub fn password(&self, name: &str, min_bytes: usize, max_bytes: usize, errors: &mut FieldErrors) -> Option<String> {
+        match self.value() {
+            None => {
+                errors.add(name, REQUIRED);
+                None
+            }
+            Some(Value::Null) => {
+                errors.add(name, NOT_NULL);
+                None
+            }
+            Some(Value::String(s)) if s.is_empty() => {
+                errors.add(name, NOT_BLANK);
+                None
+            }
+            Some(Value::String(s)) if s.len() < min_bytes => {
+                errors.add(name, format!("Ensure this field has at least {min_bytes} characters."));
+                None
+            }
+            Some(Value::String(s)) if s.len() > max_bytes => {
+                errors.add(name, format!("Ensure this field has no more than {max_bytes} bytes."));
+                None
+            }
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errors.add(name, NOT_A_STRING);
+                None
+            }
+        }
+    }
+}
+
+/// The seed's message for a missing field.
+pub const REQUIRED: &str = "This field is required.";
+/// The seed's message for a null field.
+pub const NOT_NULL: &str = "This field may not be null.";
+/// The seed's message for an empty string.
+pub const NOT_BLANK: &str = "This field may not be blank.";
+/// The seed's message for a field that is not a string.
+pub const NOT_A_STRING: &str = "Not a valid string.";
+
+/// A string field of `map`; see [`Field::string`].
 pub fn string(
     map: &Map<String, Value>,
     field: &str,
@@ -47,63 +192,12 @@ pub fn string(
     max_chars: usize,
     errors: &mut FieldErrors,
 ) -> Option<Option<String>> {
-    match map.get(field) {
-        None if required => {
-            errors.add(field, "This field is required.");
-            None
-        }
-        None => Some(None),
-        Some(Value::Null) => {
-            errors.add(field, "This field may not be null.");
-            None
-        }
-        Some(Value::String(s)) if s.contains('\0') => {
-            errors.add(field, NUL_MESSAGE);
-            None
-        }
-        Some(Value::String(s)) => {
-            let trimmed = s.trim();
-            if trimmed.is_empty() {
-                errors.add(field, "This field may not be blank.");
-                None
-            } else if trimmed.chars().count() > max_chars {
-                errors.add(
-                    field,
-                    format!("Ensure this field has no more than {max_chars} characters."),
-                );
-                None
-            } else {
-                Some(Some(trimmed.to_owned()))
-            }
-        }
-        Some(_) => {
-            errors.add(field, "Not a valid string.");
-            None
-        }
-    }
+    Field(map.get(field).cloned()).string(field, required, max_chars, errors)
 }
 
-/// An id field: a whole number, or a string holding one (`"7"`), as the seed
-/// accepted. `Some(None)` when absent and not `required`.
+/// An id field of `map`; see [`Field::id`].
 pub fn id(map: &Map<String, Value>, field: &str, required: bool, errors: &mut FieldErrors) -> Option<Option<i64>> {
-    match map.get(field) {
-        None if required => {
-            errors.add(field, "This field is required.");
-            None
-        }
-        None => Some(None),
-        Some(Value::Null) => {
-            errors.add(field, "This field may not be null.");
-            None
-        }
-        Some(value) => match parse_id(value) {
-            Some(id) => Some(Some(id)),
-            None => {
-                errors.add(field, "A valid integer is required.");
-                None
-            }
-        },
-    }
+    Field(map.get(field).cloned()).id(field, required, errors)
 }
 
 /// A positive id from a number or a numeric string.
@@ -118,7 +212,7 @@ pub fn parse_id(value: &Value) -> Option<i64> {
     .filter(|id| *id > 0)
 }
 
-/// A raw (untrimmed) password field between `min` and `max` bytes.
+/// A password field of `map`; see [`Field::password`].
 pub fn password(
     map: &Map<String, Value>,
     field: &str,
@@ -126,33 +220,7 @@ pub fn password(
     max_bytes: usize,
     errors: &mut FieldErrors,
 ) -> Option<String> {
-    match map.get(field) {
-        None => {
-            errors.add(field, "This field is required.");
-            None
-        }
-        Some(Value::Null) => {
-            errors.add(field, "This field may not be null.");
-            None
-        }
-        Some(Value::String(s)) if s.is_empty() => {
-            errors.add(field, "This field may not be blank.");
-            None
-        }
-        Some(Value::String(s)) if s.len() < min_bytes => {
-            errors.add(field, format!("Ensure this field has at least {min_bytes} characters."));
-            None
-        }
-        Some(Value::String(s)) if s.len() > max_bytes => {
-            errors.add(field, format!("Ensure this field has no more than {max_bytes} bytes."));
-            None
-        }
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            errors.add(field, "Not a valid string.");
-            None
-        }
-    }
+    Field(map.get(field).cloned()).password(field, min_bytes, max_bytes, errors)
 }
 
 #[cfg(test)]
@@ -168,6 +236,24 @@ mod tests {
         assert_eq!(parse_id(&json!("seven")), None);
         assert_eq!(parse_id(&json!(-1)), None);
         assert_eq!(parse_id(&json!(true)), None);
+    }
+
+    #[test]
+    fn a_request_type_of_fields_reads_any_object_and_reports_each_field() {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Request {
+            name: Field,
+            owner_id: Field,
+        }
+        let request: Request = serde_json::from_value(json!({"name": 7, "owner_id": "12", "id": 3, "unknown": []}))
+            .expect("any object reads");
+        let mut errors = FieldErrors::new();
+        assert_eq!(request.name.string("name", true, 10, &mut errors), None);
+        assert_eq!(request.owner_id.id("owner_id", true, &mut errors), Some(Some(12)));
+        assert_eq!(errors.to_nested(), json!({"name": [NOT_A_STRING]}));
+        let empty: Request = serde_json::from_value(json!({"name": null})).expect("reads");
+        assert!(empty.name.is_present() && !empty.owner_id.is_present());
     }
 
     #[test]

@@ -12,4 +12,6 @@ pub mod input;
 pub mod pagination;
 
 pub use error::{ApiError, ErrorKind, FieldErrors};
+pub use etag::IfMatch;
+pub use input::Field;
 pub use pagination::{Cursor, PageParams};

@@ -10,7 +10,7 @@
 //! anyone else it does not exist (404). Reads and writes of one palette
 //! filter on `team_id IN (SELECT team_id FROM team_members WHERE user_id =
 //! $me)`, so visibility costs no extra round trip. Lists take the caller's
-//! teams (with their members, for 1.0) from `teams::TeamViews`, kept in
+//! teams (with their members, for 1.0) from `teams::TeamCache`, kept in
 //! process and fresh through PostgreSQL change notices, and read only the
 //! page itself: one statement per list.
 //!

@@ -17,15 +17,14 @@ use accounts::CurrentUser;
 use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use api_versioning::respond::IfMatch;
 use api_versioning::{respond, ApiVersion};
 use database::Pool;
-use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use kernel::pagination::split_page;
+use kernel::IfMatch;
 use kernel::{input, ApiError, FieldErrors, PageParams};
 use serde_json::{Map, Value};
-use teams::views::{self, TeamViews};
+use teams::cache::{self, TeamCache};
 
 use crate::color;
 use crate::model::{Palette, PaletteChanges, PaletteValues};
@@ -80,7 +79,7 @@ async fn check_team(
 /// looked up when not known, and 1.0 looks up the team's members.
 async fn palette_response(
     conn: &mut AsyncPgConnection,
-    viewer: (&TeamViews, i64),
+    viewer: (&TeamCache, i64),
     version: ApiVersion,
     status: StatusCode,
     palette: &Palette,
@@ -90,7 +89,7 @@ async fn palette_response(
     let cached = views.cached(user_id);
     let (body, name) = match (
         version,
-        cached.as_deref().and_then(|teams| views::find(teams, palette.team_id)),
+        cached.as_deref().and_then(|teams| cache::find(teams, palette.team_id)),
     ) {
         (ApiVersion::V1, Some(team)) => (
             serde_json::to_value(PaletteV1::new(palette, &team.team.name, Some(team))),
@@ -204,7 +203,7 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
 }
 
 /// The palettes of my teams, filtered, sorted and paged.
-// One statement (the page) when the caller's teams are cached in `TeamViews`,
+// One statement (the page) when the caller's teams are cached in `TeamCache`,
 // two when they are not (the teams with their members, then the page).
 #[utoipa::path(
     tag = "palettes",
@@ -234,7 +233,7 @@ async fn list_palettes(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let filters = read_filters(&query).map_err(ApiError::validation)?;
@@ -259,7 +258,7 @@ async fn list_palettes(
     drop(conn);
     let (rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
     // Every row is of one of `teams`: the page read only those.
-    let team_of = |row: &ListRow| views::find(&teams, row.palette.team_id);
+    let team_of = |row: &ListRow| cache::find(&teams, row.palette.team_id);
     let name_of = |row: &ListRow| team_of(row).map_or("", |team| team.team.name.as_str());
     match version {
         ApiVersion::V1 => {
@@ -305,7 +304,7 @@ async fn create_palette(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (changes, mut errors) = read_write(version, input::object(&body)?, true);
@@ -358,7 +357,7 @@ async fn read_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let row = service::find_visible(&mut conn, user.id, path.into_inner())
@@ -399,33 +398,30 @@ async fn write_palette(
     req: &HttpRequest,
     version: ApiVersion,
     user: &CurrentUser,
-    (pool, views): (&Pool, &TeamViews),
+    (pool, views): (&Pool, &TeamCache),
     id: i64,
     body: &Value,
     required: bool,
 ) -> Result<HttpResponse, ApiError> {
     // Read now, reported after the 404 and 412 checks, as the seed did.
     let parsed = input::object(body).map(|map| read_write(version, map, required));
-    let precondition = IfMatch::from_request(req);
+    let precondition = IfMatch::of(req);
     let team_field = team_field(version);
     let user_id = user.id;
     let mut conn = pool.get().await?;
     let palette = conn
-        .transaction::<_, ApiError, _>(|conn| {
-            async move {
-                let current = lock_for_write(conn, user_id, id, &precondition).await?;
-                let (changes, mut errors) = parsed?;
-                // Visible means a member of the current team; a move also needs the target.
-                if let Some(team_id) = changes.team_id.filter(|t| *t != current.team_id) {
-                    check_team(conn, user_id, team_id, team_field, &mut errors).await?;
-                }
-                errors.into_result()?;
-                let values = PaletteValues::merge(Some(&current), changes);
-                service::update(conn, id, &values)
-                    .await
-                    .map_err(|e| e.into_api_error(team_field))
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let current = lock_for_write(conn, user_id, id, &precondition).await?;
+            let (changes, mut errors) = parsed?;
+            // Visible means a member of the current team; a move also needs the target.
+            if let Some(team_id) = changes.team_id.filter(|t| *t != current.team_id) {
+                check_team(conn, user_id, team_id, team_field, &mut errors).await?;
             }
-            .scope_boxed()
+            errors.into_result()?;
+            let values = PaletteValues::merge(Some(&current), changes);
+            service::update(conn, id, &values)
+                .await
+                .map_err(|e| e.into_api_error(team_field))
         })
         .await?;
     palette_response(&mut conn, (views, user_id), version, StatusCode::OK, &palette, None).await
@@ -462,7 +458,7 @@ async fn replace_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     write_palette(&req, version, &user, (&pool, &views), path.into_inner(), &body, true).await
@@ -499,7 +495,7 @@ async fn update_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     write_palette(&req, version, &user, (&pool, &views), path.into_inner(), &body, false).await
@@ -528,15 +524,12 @@ async fn delete_palette(
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let precondition = IfMatch::from_request(&req);
+    let precondition = IfMatch::of(&req);
     let user_id = user.id;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(|conn| {
-        async move {
-            lock_for_write(conn, user_id, id, &precondition).await?;
-            Ok(service::delete(conn, id).await?)
-        }
-        .scope_boxed()
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        lock_for_write(conn, user_id, id, &precondition).await?;
+        Ok(service::delete(conn, id).await?)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -570,7 +563,7 @@ async fn copy_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;

@@ -28,7 +28,7 @@ pub struct AppState {
     pool: web::Data<Pool>,
     auth: web::Data<accounts::Auth>,
     directory: web::Data<dyn accounts::TeamDirectory>,
-    views: web::Data<teams::TeamViews>,
+    views: web::Data<teams::TeamCache>,
 }
 
 impl AppState {
@@ -40,7 +40,7 @@ impl AppState {
             trust_forwarded_for: settings.trust_forwarded_for,
             ..accounts::AuthSettings::default()
         });
-        let views = Arc::new(teams::TeamViews::new(settings.team_cache_capacity));
+        let views = Arc::new(teams::TeamCache::new(settings.team_cache_capacity));
         let directory: Arc<dyn accounts::TeamDirectory> = Arc::new(teams::Directory::new(Arc::clone(&views)));
         Self {
             pool: web::Data::new(pool),
@@ -79,7 +79,7 @@ impl AppState {
     }
 
     /// The cache of each user's teams.
-    pub fn views(&self) -> &teams::TeamViews {
+    pub fn views(&self) -> &teams::TeamCache {
         &self.views
     }
 }

@@ -50,7 +50,7 @@ fn unavailable() -> HttpResponse {
 /// Prometheus metrics of the process and its database pool.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
-async fn metrics(pool: web::Data<Pool>, views: web::Data<teams::TeamViews>) -> HttpResponse {
+async fn metrics(pool: web::Data<Pool>, views: web::Data<teams::TeamCache>) -> HttpResponse {
     let status = pool.status();
     let mut body = String::new();
     let mut gauge = |name: &str, help: &str, value: usize| {

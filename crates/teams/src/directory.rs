@@ -2,26 +2,25 @@
 
 use std::sync::Arc;
 
-use accounts::{TeamDirectory, UserTeams};
+use accounts::{AccountError, Memberships, TeamDirectory};
 use diesel::result::QueryResult;
 use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use kernel::ApiError;
 
+use crate::cache::TeamCache;
 use crate::service;
-use crate::views::TeamViews;
 
 /// Creates personal teams, reports a user's teams, guards account deletion,
-/// and tells [`TeamViews`] when an account is gone.
+/// and tells [`TeamCache`] when an account is gone.
 #[derive(Debug, Clone)]
 pub struct Directory {
-    views: Arc<TeamViews>,
+    views: Arc<TeamCache>,
 }
 
 impl Directory {
     /// The directory over these cached views.
-    pub fn new(views: Arc<TeamViews>) -> Self {
+    pub fn new(views: Arc<TeamCache>) -> Self {
         Self { views }
     }
 }
@@ -40,9 +39,9 @@ impl TeamDirectory for Directory {
         &'a self,
         conn: &'a mut AsyncPgConnection,
         user_id: i64,
-    ) -> BoxFuture<'a, QueryResult<UserTeams>> {
+    ) -> BoxFuture<'a, QueryResult<Memberships>> {
         async move {
-            Ok(UserTeams {
+            Ok(Memberships {
                 personal_team_id: service::personal_team_id(conn, user_id).await?,
                 team_ids: service::team_ids_of(conn, user_id).await?,
             })
@@ -58,8 +57,14 @@ impl TeamDirectory for Directory {
         &'a self,
         conn: &'a mut AsyncPgConnection,
         user_id: i64,
-    ) -> BoxFuture<'a, Result<(), ApiError>> {
-        async move { Ok(service::check_account_deletion(conn, user_id).await?) }.boxed()
+    ) -> BoxFuture<'a, Result<(), AccountError>> {
+        async move {
+            match service::team_blocking_account_deletion(conn, user_id).await? {
+                Some(team) => Err(AccountError::LastOwnerOf(team)),
+                None => Ok(()),
+            }
+        }
+        .boxed()
     }
 
     fn user_deleted(&self, user_id: i64) {

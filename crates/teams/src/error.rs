@@ -30,10 +30,6 @@ pub enum TeamError {
     /// The change would leave the team without an owner.
     #[error("A team must keep an owner: make another member an owner first.")]
     LastOwner,
-    /// An account cannot go while its user is the last owner of this team,
-    /// which has other members.
-    #[error("You are the last owner of team \"{0}\", which has other members: make another member an owner first.")]
-    LastOwnerOf(String),
     /// No user has the username given in an invitation.
     #[error("No user with that username.")]
     UnknownUser,
@@ -72,11 +68,9 @@ impl From<TeamError> for ApiError {
             TeamError::NotOwner => ApiError::forbidden(message),
             TeamError::DuplicateName | TeamError::RenamePersonal => ApiError::conflict(Some("name"), message),
             TeamError::AlreadyMember | TeamError::AlreadyInvited => ApiError::conflict(Some("username"), message),
-            TeamError::DeletePersonal
-            | TeamError::LeavePersonal
-            | TeamError::PersonalOwner
-            | TeamError::LastOwner
-            | TeamError::LastOwnerOf(_) => ApiError::conflict(None, message),
+            TeamError::DeletePersonal | TeamError::LeavePersonal | TeamError::PersonalOwner | TeamError::LastOwner => {
+                ApiError::conflict(None, message)
+            }
             TeamError::UnknownUser => ApiError::field("username", message),
             TeamError::Stale => ApiError::precondition_failed(),
             TeamError::Database(error) => ApiError::from(error),

@@ -5,18 +5,19 @@
 //!   (`member_team_ids`, `role_of`, `teams_with_members`, ...);
 //! - [`routes`] the handlers of `/api/teams/...` and `/api/invitations/`;
 //! - [`wire`] the response shapes of each API version;
-//! - [`TeamViews`] each user's teams, cached for palette lists;
+//! - [`TeamCache`] each user's teams, cached for palette lists;
 //! - [`Directory`] what accounts needs from teams.
 
+pub mod cache;
 pub mod directory;
 pub mod error;
 pub mod model;
+pub mod query;
 pub mod routes;
 pub mod service;
-pub mod views;
 pub mod wire;
 
+pub use cache::TeamCache;
 pub use directory::Directory;
 pub use error::TeamError;
 pub use routes::configure;
-pub use views::TeamViews;

@@ -5,7 +5,7 @@
 //! a member trying an owner's action gets 403.
 //!
 //! Every handler that changes memberships, a team or its existence tells
-//! [`TeamViews`] which team or user changed, once its change has committed.
+//! [`TeamCache`] which team or user changed, once its change has committed.
 //!
 //! Handlers take `web::Path` before `CurrentUser`: actix extracts arguments in
 //! order and answers with the first failure, so a path that names no team
@@ -13,18 +13,18 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use api_versioning::respond::IfMatch;
 use api_versioning::{respond, ApiVersion};
 use database::Pool;
 use kernel::pagination::split_page;
+use kernel::IfMatch;
 use kernel::{input, ApiError, Cursor, FieldErrors, PageParams};
 use serde_json::{Map, Value};
 
 use accounts::CurrentUser;
 
+use crate::cache::{self, TeamCache};
 use crate::model::{Role, TeamWithMembers};
 use crate::service;
-use crate::views::{self, TeamViews};
 use crate::wire::v1::TeamV1;
 use crate::wire::v2::{TeamPageV2, TeamV2};
 use crate::wire::{
@@ -48,7 +48,7 @@ fn team_response(status: StatusCode, version: ApiVersion, viewer_id: i64, team: 
 fn if_match(req: &HttpRequest, version: ApiVersion) -> IfMatch {
     match version {
         ApiVersion::V1 => IfMatch::any(),
-        ApiVersion::V2 => IfMatch::from_request(req),
+        ApiVersion::V2 => IfMatch::of(req),
     }
 }
 
@@ -111,7 +111,7 @@ async fn list_teams(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let (page, after) = page_params(&query, version)?;
@@ -165,7 +165,7 @@ async fn create_team(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = read_name(&body, true)?.ok_or_else(|| ApiError::field("name", "This field is required."))?;
@@ -201,11 +201,11 @@ async fn get_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = path.into_inner();
     let cached = views.cached(user.id);
-    if let Some(team) = cached.as_deref().and_then(|teams| views::find(teams, team_id)) {
+    if let Some(team) = cached.as_deref().and_then(|teams| cache::find(teams, team_id)) {
         return Ok(team_response(StatusCode::OK, version, user.id, team));
     }
     let mut conn = pool.get().await?;
@@ -244,7 +244,7 @@ async fn replace_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = read_name(&body, true)?;
@@ -282,7 +282,7 @@ async fn update_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let name = read_name(&body, false)?;
@@ -294,7 +294,7 @@ async fn rename(
     version: ApiVersion,
     user: &CurrentUser,
     pool: &Pool,
-    views: &TeamViews,
+    views: &TeamCache,
     team_id: i64,
     name: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -330,7 +330,7 @@ async fn delete_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let precondition = if_match(&req, version);
     let mut conn = pool.get().await?;
@@ -404,7 +404,7 @@ async fn change_role(
     path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, target_id) = path.into_inner();
@@ -437,7 +437,7 @@ async fn remove_member(
     path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, target_id) = path.into_inner();
     let mut conn = pool.get().await?;
@@ -598,7 +598,7 @@ async fn join_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let team_id = path.into_inner();
@@ -626,7 +626,7 @@ async fn leave_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamViews>,
+    views: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let team_id = path.into_inner();

@@ -18,12 +18,11 @@ use chrono::{DateTime, Utc};
 use database::schema::{invitations, team_members, teams, users};
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::error::{is_unique_violation, TeamError};
 use crate::model::{InvitationDetails, Member, NewMember, NewTeam, Role, Team, TeamWithMembers};
-use api_versioning::respond::IfMatch;
+use kernel::IfMatch;
 
 /// The ids of the teams `user_id` belongs to, as a subquery other domains can
 /// filter on (`team_id.eq_any(member_team_ids(user_id))`) in a single statement.
@@ -453,22 +452,19 @@ pub async fn create_team(
     owner_id: i64,
     name: &str,
 ) -> Result<TeamWithMembers, TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            let team: Team = diesel::insert_into(teams::table)
-                .values(NewTeam {
-                    name,
-                    personal_user_id: None,
-                })
-                .returning(Team::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(name_error)?;
-            add_member(conn, team.id, owner_id, Role::Owner).await?;
-            let members = members_of(conn, &[team.id]).await?;
-            Ok(TeamWithMembers { team, members })
-        }
-        .scope_boxed()
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        let team: Team = diesel::insert_into(teams::table)
+            .values(NewTeam {
+                name,
+                personal_user_id: None,
+            })
+            .returning(Team::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(name_error)?;
+        add_member(conn, team.id, owner_id, Role::Owner).await?;
+        let members = members_of(conn, &[team.id]).await?;
+        Ok(TeamWithMembers { team, members })
     })
     .await
 }
@@ -482,28 +478,25 @@ pub async fn rename_team(
     name: Option<&str>,
     if_match: &IfMatch,
 ) -> Result<TeamWithMembers, TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            let mut locked = lock_as_owner(conn, team_id, user_id).await?;
-            locked.check(if_match)?;
-            let Some(name) = name else {
-                return Ok(locked.team);
-            };
-            if locked.team.team.name == name {
-                return Ok(locked.team);
-            }
-            if locked.team.team.personal {
-                return Err(TeamError::RenamePersonal);
-            }
-            locked.team.team = diesel::update(teams::table.find(team_id))
-                .set((teams::name.eq(name), teams::updated_at.eq(diesel::dsl::now)))
-                .returning(Team::as_returning())
-                .get_result(conn)
-                .await
-                .map_err(name_error)?;
-            Ok(locked.team)
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        let mut locked = lock_as_owner(conn, team_id, user_id).await?;
+        locked.check(if_match)?;
+        let Some(name) = name else {
+            return Ok(locked.team);
+        };
+        if locked.team.team.name == name {
+            return Ok(locked.team);
         }
-        .scope_boxed()
+        if locked.team.team.personal {
+            return Err(TeamError::RenamePersonal);
+        }
+        locked.team.team = diesel::update(teams::table.find(team_id))
+            .set((teams::name.eq(name), teams::updated_at.eq(diesel::dsl::now)))
+            .returning(Team::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(name_error)?;
+        Ok(locked.team)
     })
     .await
 }
@@ -515,17 +508,14 @@ pub async fn delete_team(
     user_id: i64,
     if_match: &IfMatch,
 ) -> Result<(), TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            let locked = lock_as_owner(conn, team_id, user_id).await?;
-            locked.check(if_match)?;
-            if locked.team.team.personal {
-                return Err(TeamError::DeletePersonal);
-            }
-            diesel::delete(teams::table.find(team_id)).execute(conn).await?;
-            Ok(())
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        let locked = lock_as_owner(conn, team_id, user_id).await?;
+        locked.check(if_match)?;
+        if locked.team.team.personal {
+            return Err(TeamError::DeletePersonal);
         }
-        .scope_boxed()
+        diesel::delete(teams::table.find(team_id)).execute(conn).await?;
+        Ok(())
     })
     .await
 }
@@ -539,39 +529,36 @@ pub async fn change_role(
     target_id: i64,
     role: Role,
 ) -> Result<Member, TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            let locked = lock_as_owner(conn, team_id, user_id).await?;
-            let mut member = locked
-                .team
-                .members
-                .iter()
-                .find(|m| m.user_id == target_id)
-                .cloned()
-                .ok_or(TeamError::NotFound)?;
-            if member.role == role {
-                return Ok(member);
-            }
-            if role == Role::Member {
-                if locked.is_personal_user(target_id) {
-                    return Err(TeamError::PersonalOwner);
-                }
-                if locked.team.owner_count() <= 1 {
-                    return Err(TeamError::LastOwner);
-                }
-            }
-            diesel::update(
-                team_members::table
-                    .filter(team_members::team_id.eq(team_id))
-                    .filter(team_members::user_id.eq(target_id)),
-            )
-            .set(team_members::role.eq(role.as_str()))
-            .execute(conn)
-            .await?;
-            member.role = role;
-            Ok(member)
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        let locked = lock_as_owner(conn, team_id, user_id).await?;
+        let mut member = locked
+            .team
+            .members
+            .iter()
+            .find(|m| m.user_id == target_id)
+            .cloned()
+            .ok_or(TeamError::NotFound)?;
+        if member.role == role {
+            return Ok(member);
         }
-        .scope_boxed()
+        if role == Role::Member {
+            if locked.is_personal_user(target_id) {
+                return Err(TeamError::PersonalOwner);
+            }
+            if locked.team.owner_count() <= 1 {
+                return Err(TeamError::LastOwner);
+            }
+        }
+        diesel::update(
+            team_members::table
+                .filter(team_members::team_id.eq(team_id))
+                .filter(team_members::user_id.eq(target_id)),
+        )
+        .set(team_members::role.eq(role.as_str()))
+        .execute(conn)
+        .await?;
+        member.role = role;
+        Ok(member)
     })
     .await
 }
@@ -584,21 +571,18 @@ pub async fn remove_member(
     user_id: i64,
     target_id: i64,
 ) -> Result<(), TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            let locked = lock_as_member(conn, team_id, user_id).await?;
-            if target_id == user_id {
-                locked.check_departure(user_id, true)?;
-            } else {
-                locked.require_owner(user_id)?;
-                if locked.team.role_of(target_id).is_none() {
-                    return Err(TeamError::NotFound);
-                }
-                locked.check_departure(target_id, false)?;
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        let locked = lock_as_member(conn, team_id, user_id).await?;
+        if target_id == user_id {
+            locked.check_departure(user_id, true)?;
+        } else {
+            locked.require_owner(user_id)?;
+            if locked.team.role_of(target_id).is_none() {
+                return Err(TeamError::NotFound);
             }
-            delete_membership(conn, team_id, target_id).await
+            locked.check_departure(target_id, false)?;
         }
-        .scope_boxed()
+        delete_membership(conn, team_id, target_id).await
     })
     .await
 }
@@ -631,20 +615,17 @@ async fn delete_invitation_of(conn: &mut AsyncPgConnection, team_id: i64, user_i
 /// goes. Without a pending invitation the team is not theirs to see:
 /// `NotFound`. A member already is left as they are.
 pub async fn accept_invitation(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Result<(), TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            let locked = lock(conn, team_id).await?;
-            let invited = delete_invitation_of(conn, team_id, user_id).await?;
-            if locked.team.role_of(user_id).is_some() {
-                return Ok(());
-            }
-            if !invited {
-                return Err(TeamError::NotFound);
-            }
-            add_member(conn, team_id, user_id, Role::Member).await?;
-            Ok(())
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        let locked = lock(conn, team_id).await?;
+        let invited = delete_invitation_of(conn, team_id, user_id).await?;
+        if locked.team.role_of(user_id).is_some() {
+            return Ok(());
         }
-        .scope_boxed()
+        if !invited {
+            return Err(TeamError::NotFound);
+        }
+        add_member(conn, team_id, user_id, Role::Member).await?;
+        Ok(())
     })
     .await
 }
@@ -652,21 +633,18 @@ pub async fn accept_invitation(conn: &mut AsyncPgConnection, team_id: i64, user_
 /// `user_id` leaves a team (under the rules of leaving), or declines their
 /// invitation to it; `NotFound` when they are neither member nor invitee.
 pub async fn leave_or_decline(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Result<(), TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            let locked = lock(conn, team_id).await?;
-            if locked.team.role_of(user_id).is_some() {
-                locked.check_departure(user_id, true)?;
-                delete_invitation_of(conn, team_id, user_id).await?;
-                return delete_membership(conn, team_id, user_id).await;
-            }
-            if delete_invitation_of(conn, team_id, user_id).await? {
-                Ok(())
-            } else {
-                Err(TeamError::NotFound)
-            }
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        let locked = lock(conn, team_id).await?;
+        if locked.team.role_of(user_id).is_some() {
+            locked.check_departure(user_id, true)?;
+            delete_invitation_of(conn, team_id, user_id).await?;
+            return delete_membership(conn, team_id, user_id).await;
         }
-        .scope_boxed()
+        if delete_invitation_of(conn, team_id, user_id).await? {
+            Ok(())
+        } else {
+            Err(TeamError::NotFound)
+        }
     })
     .await
 }
@@ -678,37 +656,34 @@ pub async fn invite(
     user_id: i64,
     username: &str,
 ) -> Result<InvitationDetails, TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            let locked = lock_as_owner(conn, team_id, user_id).await?;
-            let invitee = accounts::service::find_login(conn, username)
-                .await?
-                .ok_or(TeamError::UnknownUser)?;
-            if locked.team.role_of(invitee.id).is_some() {
-                return Err(TeamError::AlreadyMember);
-            }
-            let id: i64 = diesel::insert_into(invitations::table)
-                .values((
-                    invitations::team_id.eq(team_id),
-                    invitations::invitee_id.eq(invitee.id),
-                    invitations::inviter_id.eq(Some(user_id)),
-                ))
-                .returning(invitations::id)
-                .get_result(conn)
-                .await
-                .map_err(|error| match error {
-                    e if is_unique_violation(&e) => TeamError::AlreadyInvited,
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => {
-                        TeamError::UnknownUser
-                    }
-                    other => TeamError::from(other),
-                })?;
-            load_invitations(conn, InvitationFilter::Id(id), None, 1)
-                .await?
-                .pop()
-                .ok_or(TeamError::NotFound)
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        let locked = lock_as_owner(conn, team_id, user_id).await?;
+        let invitee = accounts::service::find_login(conn, username)
+            .await?
+            .ok_or(TeamError::UnknownUser)?;
+        if locked.team.role_of(invitee.id).is_some() {
+            return Err(TeamError::AlreadyMember);
         }
-        .scope_boxed()
+        let id: i64 = diesel::insert_into(invitations::table)
+            .values((
+                invitations::team_id.eq(team_id),
+                invitations::invitee_id.eq(invitee.id),
+                invitations::inviter_id.eq(Some(user_id)),
+            ))
+            .returning(invitations::id)
+            .get_result(conn)
+            .await
+            .map_err(|error| match error {
+                e if is_unique_violation(&e) => TeamError::AlreadyInvited,
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::ForeignKeyViolation, _) => {
+                    TeamError::UnknownUser
+                }
+                other => TeamError::from(other),
+            })?;
+        load_invitations(conn, InvitationFilter::Id(id), None, 1)
+            .await?
+            .pop()
+            .ok_or(TeamError::NotFound)
     })
     .await
 }
@@ -720,31 +695,29 @@ pub async fn revoke_invitation(
     user_id: i64,
     invitation_id: i64,
 ) -> Result<(), TeamError> {
-    conn.transaction::<_, TeamError, _>(|conn| {
-        async move {
-            lock_as_owner(conn, team_id, user_id).await?;
-            let deleted = diesel::delete(
-                invitations::table
-                    .filter(invitations::id.eq(invitation_id))
-                    .filter(invitations::team_id.eq(team_id)),
-            )
-            .execute(conn)
-            .await?;
-            if deleted == 0 {
-                return Err(TeamError::NotFound);
-            }
-            Ok(())
+    conn.transaction::<_, TeamError, _>(async move |conn| {
+        lock_as_owner(conn, team_id, user_id).await?;
+        let deleted = diesel::delete(
+            invitations::table
+                .filter(invitations::id.eq(invitation_id))
+                .filter(invitations::team_id.eq(team_id)),
+        )
+        .execute(conn)
+        .await?;
+        if deleted == 0 {
+            return Err(TeamError::NotFound);
         }
-        .scope_boxed()
+        Ok(())
     })
     .await
 }
 
 /// Before an account goes, inside its deletion transaction: locks every team
 /// of the user (in id order, so concurrent deletions cannot deadlock) and
-/// refuses while the user is the last owner of a non-personal team with other
-/// members. Their personal team goes with the account, whoever else is in it.
-pub async fn check_account_deletion(conn: &mut AsyncPgConnection, user_id: i64) -> Result<(), TeamError> {
+/// names the first non-personal team with other members whose last owner the
+/// user is: while there is one, the account cannot go. Their personal team
+/// goes with the account, whoever else is in it.
+pub async fn team_blocking_account_deletion(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Option<String>> {
     let locked: Vec<(i64, Option<i64>)> = teams::table
         .filter(teams::id.eq_any(member_team_ids(user_id)))
         .select((teams::id, teams::personal_user_id))
@@ -760,8 +733,8 @@ pub async fn check_account_deletion(conn: &mut AsyncPgConnection, user_id: i64) 
     for team in teams_with_members(conn, &shared).await? {
         let others = team.members.iter().any(|m| m.user_id != user_id);
         if others && team.role_of(user_id) == Some(Role::Owner) && team.owner_count() == 1 {
-            return Err(TeamError::LastOwnerOf(team.team.name));
+            return Ok(Some(team.team.name));
         }
     }
-    Ok(())
+    Ok(None)
 }

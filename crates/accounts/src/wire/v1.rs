@@ -3,7 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::model::{User, UserTeams};
+use crate::model::{Memberships, User};
 
 /// A user in API 1.0; the password is write-only.
 #[derive(Debug, Serialize, ToSchema)]
@@ -18,7 +18,7 @@ pub struct UserV1 {
 
 impl UserV1 {
     /// The 1.0 shape of `user` in `teams`.
-    pub fn new(user: &User, teams: &UserTeams) -> Self {
+    pub fn new(user: &User, teams: &Memberships) -> Self {
         Self {
             id: user.id,
             username: user.username.clone(),

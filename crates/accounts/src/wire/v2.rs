@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::model::{User, UserTeams};
+use crate::model::{Memberships, User};
 
 /// A user in API 2.0.
 #[derive(Debug, Serialize, ToSchema)]
@@ -21,7 +21,7 @@ pub struct UserV2 {
 
 impl UserV2 {
     /// The 2.0 shape of `user` with `teams`.
-    pub fn new(user: &User, teams: &UserTeams) -> Self {
+    pub fn new(user: &User, teams: &Memberships) -> Self {
         Self {
             id: user.id,
             username: user.username.clone(),

@@ -1,14 +1,14 @@
 //! Each user's teams, with their members, kept in process.
 //!
 //! Every palette list needs the teams whose palettes the caller may see and,
-//! in 1.0, each of those teams with its members. [`TeamViews`] keeps them per
+//! in 1.0, each of those teams with its members. [`TeamCache`] keeps them per
 //! user, so that a list reads one statement (its palettes), not two; the
 //! teams list and a team's page read them too.
 //!
 //! Staleness: a committed change drops exactly the entries it touches:
-//! [`TeamViews::forget_team`] drops every entry that holds the team (a
+//! [`TeamCache::forget_team`] drops every entry that holds the team (a
 //! rename, a member joining, leaving or changing role, a deletion), and
-//! [`TeamViews::forget_user`] the user's own entry and every entry that
+//! [`TeamCache::forget_user`] the user's own entry and every entry that
 //! lists them as a member (they joined or left a team, or their account is
 //! gone). Two sources call them:
 //! - the instance that made the change, after its transaction commits, so it
@@ -19,7 +19,7 @@
 //!
 //! A load that overlaps a forget is not kept (an epoch, moved by every
 //! forget, is compared before and after the insert). Entries are used only
-//! while the listener listens ([`TeamViews::set_live`]): without it, every
+//! while the listener listens ([`TeamCache::set_live`]): without it, every
 //! lookup reads the database. Entries also expire after a minute, and the
 //! cache is bounded by the number of memberships it holds.
 
@@ -38,33 +38,33 @@ use crate::service;
 const TIME_TO_LIVE: Duration = Duration::from_secs(60);
 
 /// A user's teams, by id, each with its members by user id.
-pub type UserTeams = Arc<[TeamWithMembers]>;
+pub type TeamsOfUser = Arc<[TeamWithMembers]>;
 
 /// The cache of each user's teams; see the module docs.
-pub struct TeamViews {
-    cache: Option<Cache<i64, UserTeams>>,
+pub struct TeamCache {
+    cache: Option<Cache<i64, TeamsOfUser>>,
     /// Moved by every forget, before it drops entries.
     epoch: AtomicU64,
     live: AtomicBool,
 }
 
-impl std::fmt::Debug for TeamViews {
+impl std::fmt::Debug for TeamCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TeamViews")
+        f.debug_struct("TeamCache")
             .field("enabled", &self.cache.is_some())
             .field("live", &self.live.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
 }
 
-impl TeamViews {
+impl TeamCache {
     /// A cache holding up to `capacity` memberships (0: no cache, every
-    /// lookup reads the database). It is off until [`TeamViews::set_live`].
+    /// lookup reads the database). It is off until [`TeamCache::set_live`].
     pub fn new(capacity: u64) -> Self {
         let cache = (capacity > 0).then(|| {
             Cache::builder()
                 .max_capacity(capacity)
-                .weigher(|_, teams: &UserTeams| {
+                .weigher(|_, teams: &TeamsOfUser| {
                     let memberships: usize = teams.iter().map(|team| team.members.len()).sum();
                     u32::try_from(memberships + 1).unwrap_or(u32::MAX)
                 })
@@ -80,7 +80,7 @@ impl TeamViews {
     }
 
     /// The cache, while changes are heard of.
-    fn live_cache(&self) -> Option<&Cache<i64, UserTeams>> {
+    fn live_cache(&self) -> Option<&Cache<i64, TeamsOfUser>> {
         self.cache.as_ref().filter(|_| self.live.load(Ordering::SeqCst))
     }
 
@@ -90,18 +90,18 @@ impl TeamViews {
     }
 
     /// The teams of `user_id` if they are cached.
-    pub fn cached(&self, user_id: i64) -> Option<UserTeams> {
+    pub fn cached(&self, user_id: i64) -> Option<TeamsOfUser> {
         self.live_cache()?.get(&user_id)
     }
 
     /// The teams of `user_id`, from the cache or in one statement. Never call
     /// it inside a transaction: it would cache what may yet roll back.
-    pub async fn of_user(&self, conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<UserTeams> {
+    pub async fn of_user(&self, conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<TeamsOfUser> {
         if let Some(teams) = self.cached(user_id) {
             return Ok(teams);
         }
         let epoch = self.epoch.load(Ordering::SeqCst);
-        let teams: UserTeams = service::user_teams_with_members(conn, user_id).await?.into();
+        let teams: TeamsOfUser = service::user_teams_with_members(conn, user_id).await?.into();
         if let Some(cache) = self.live_cache() {
             // A forget that ran during the load may have dropped nothing yet
             // (the entry was not there): the load's result is not kept.
@@ -155,7 +155,7 @@ impl TeamViews {
     }
 }
 
-/// The team `team_id` among `teams` (ordered by id, as [`TeamViews::of_user`] gives them).
+/// The team `team_id` among `teams` (ordered by id, as [`TeamCache::of_user`] gives them).
 pub fn find(teams: &[TeamWithMembers], team_id: i64) -> Option<&TeamWithMembers> {
     teams
         .binary_search_by_key(&team_id, |team| team.team.id)
@@ -191,12 +191,12 @@ mod tests {
         }
     }
 
-    fn cached_users(views: &TeamViews) -> Vec<i64> {
+    fn cached_users(views: &TeamCache) -> Vec<i64> {
         (1..=4).filter(|user| views.cached(*user).is_some()).collect()
     }
 
-    fn filled() -> TeamViews {
-        let views = TeamViews::new(100);
+    fn filled() -> TeamCache {
+        let views = TeamCache::new(100);
         views.set_live(true);
         let cache = views.cache.as_ref().expect("a cache");
         cache.insert(1, vec![team(10, &[1, 2]), team(11, &[1])].into());
