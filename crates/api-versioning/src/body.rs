@@ -7,7 +7,7 @@ use actix_web::http::header::HeaderValue;
 use actix_web::{mime, web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use kernel::{ApiError, ErrorKind};
-use serde::de::{Deserialize, DeserializeOwned};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Largest request body accepted: 64 KiB.

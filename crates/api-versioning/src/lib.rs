@@ -1,22 +1,25 @@
 //! The API version mechanism of palette-api, independent of any domain.
 //!
 //! - [`negotiate`] reads `Accept` and picks 1.0 or 2.0 (or refuses with 406);
-//! - [`versioning`] is the middleware that negotiates for every `/api/` path,
-//!   makes paths trailing-slash-insensitive, adds `Vary: Accept` and the
+//! - [`versioning`] is the middleware that negotiates for every `/api/` path
+//!   (against what its route produces), makes paths trailing-slash-insensitive
+//!   and resolves aliases, adds `Vary: Accept` and the
 //!   versioned `Content-Type`, and renders every error in the negotiated
 //!   version's format through [`render`] (1.0: the seed's `{"detail"}` /
 //!   `{"field": [...]}`; 2.0: RFC 9457 problem documents);
 //! - [`ApiVersion`] is the extractor handlers use to shape their responses;
 //! - [`body`] holds the JSON, path and query extractor settings (415, 413, 400);
-//! - [`RouteTable`] answers 405 or 404 for requests no route took.
+//! - [`RouteTable`] knows each route's methods and the media types it
+//!   produces (negotiation is per route), the path aliases domains declare,
+//!   and answers 405 or 404 for requests no route took.
 
 pub mod body;
-mod fallback;
 mod middleware;
 pub mod render;
 pub mod respond;
+mod routes;
 mod version;
 
-pub use fallback::RouteTable;
 pub use middleware::versioning;
-pub use version::{negotiate, ApiVersion, SUPPORTED_VERSIONS, VENDOR_MEDIA_TYPE};
+pub use routes::RouteTable;
+pub use version::{negotiate, negotiate_for, ApiVersion, SUPPORTED_VERSIONS, VENDOR_MEDIA_TYPE};

@@ -5,12 +5,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse};
+use actix_web::{web, HttpMessage, HttpResponse};
 use kernel::ApiError;
 
 use crate::render;
 
-use crate::version::{negotiate, ApiVersion};
+use crate::version::{negotiate_for, ApiVersion};
+use crate::RouteTable;
 
 /// Paths under `/api/` that serve documentation, not the versioned API.
 fn is_docs(path: &str) -> bool {
@@ -21,9 +22,10 @@ fn is_api(path: &str) -> bool {
     (path == "/api" || path.starts_with("/api/")) && !is_docs(path)
 }
 
-/// Serves `/x/` as `/x` (one slash only) and the seed's `/api/palletes` as `/api/palettes`,
-/// without a redirect, for every method. Swagger UI keeps its own paths.
-fn normalize_path(req: &mut ServiceRequest) {
+/// Serves `/x/` as `/x` (one slash only) and an alias of the route table as
+/// the path it stands for, without a redirect, for every method. Swagger UI
+/// keeps its own paths.
+fn normalize_path(req: &mut ServiceRequest, routes: Option<&RouteTable>) {
     let path = req.path();
     if is_docs(path) || path == "/" {
         return;
@@ -33,10 +35,8 @@ fn normalize_path(req: &mut ServiceRequest) {
     if normalized.is_empty() {
         normalized.push('/');
     }
-    if let Some(rest) = normalized.strip_prefix("/api/palletes") {
-        if rest.is_empty() || rest.starts_with('/') {
-            normalized = format!("/api/palettes{rest}");
-        }
+    if let Some(resolved) = routes.and_then(|routes| routes.resolve_alias(&normalized)) {
+        normalized = resolved;
     }
     if normalized == path {
         return;
@@ -56,12 +56,16 @@ fn normalize_path(req: &mut ServiceRequest) {
     }
 }
 
-/// The middleware: wrap the whole `App` with `actix_web::middleware::from_fn(versioning)`.
+/// The middleware: wrap the whole `App` with `actix_web::middleware::from_fn(versioning)`,
+/// with the app's [`RouteTable`] as `web::Data` (without one, every route is JSON only
+/// and no path has an alias).
 pub async fn versioning(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    normalize_path(&mut req);
+    let routes = req.app_data::<web::Data<RouteTable>>().cloned();
+    let routes = routes.as_ref().map(|routes| routes.get_ref());
+    normalize_path(&mut req, routes);
     // HEAD is GET without the body: routes answer it as GET, and the HTTP
     // layer, which saw a HEAD, sends the headers (length included) alone.
     if req.method() == Method::HEAD {
@@ -69,7 +73,8 @@ pub async fn versioning(
     }
     let api = is_api(req.path());
     let version = if api {
-        match negotiate(req.headers().get(header::ACCEPT)) {
+        let produces = routes.map_or(&[][..], |routes| routes.produces(req.path(), req.method()));
+        match negotiate_for(req.headers().get(header::ACCEPT), produces) {
             Ok(version) => version,
             Err(error) => {
                 let response = render::error(&error, None, &HttpResponse::new(StatusCode::OK));
@@ -128,5 +133,110 @@ fn finish(response: &mut ServiceResponse<BoxBody>, version: ApiVersion, api: boo
     }
     if api {
         add_vary(response);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::{test, App, HttpResponse};
+
+    use super::*;
+
+    async fn feed() -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("text/event-stream")
+            .body("retry: 3000\n\n")
+    }
+
+    async fn teams() -> HttpResponse {
+        HttpResponse::Ok().json(serde_json::json!([]))
+    }
+
+    fn table() -> RouteTable {
+        RouteTable::default()
+            .with_route("/api/feed", &[Method::GET], &["text/event-stream"])
+            .with("/api/teams", &[Method::GET])
+            .with_alias("/api/tems", "/api/teams")
+    }
+
+    #[actix_web::test]
+    async fn each_route_is_negotiated_against_what_it_produces() {
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(table()))
+                .route("/api/feed", web::get().to(feed))
+                .route("/api/teams", web::get().to(teams))
+                .wrap(from_fn(versioning)),
+        )
+        .await;
+        let get = |path: &str, accept: &str| {
+            test::TestRequest::get()
+                .uri(path)
+                .insert_header((header::ACCEPT, accept.to_owned()))
+                .to_request()
+        };
+        let stream = test::call_service(&app, get("/api/feed/", "text/event-stream")).await;
+        assert_eq!(stream.status(), StatusCode::OK);
+        assert_eq!(
+            stream.headers().get(header::CONTENT_TYPE).expect("type"),
+            "text/event-stream"
+        );
+        assert_eq!(stream.headers().get(header::VARY).expect("vary"), "Accept");
+
+        let refused = test::call_service(&app, get("/api/teams", "text/event-stream")).await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::NOT_ACCEPTABLE,
+            "a JSON route still refuses it"
+        );
+
+        let wrong_type = test::call_service(
+            &app,
+            get("/api/feed", "text/css, application/vnd.photoroom+json; version=2.0"),
+        )
+        .await;
+        assert_eq!(
+            wrong_type.status(),
+            StatusCode::OK,
+            "JSON is always acceptable: errors are JSON"
+        );
+
+        let aliased = test::call_service(&app, get("/api/tems", "application/json")).await;
+        assert_eq!(
+            aliased.status(),
+            StatusCode::OK,
+            "a declared alias is served as its path"
+        );
+        let unknown = test::call_service(&app, get("/api/feeds", "text/event-stream")).await;
+        assert_eq!(unknown.status(), StatusCode::NOT_ACCEPTABLE);
+    }
+
+    #[actix_web::test]
+    async fn errors_of_a_non_json_route_are_json_in_the_negotiated_version() {
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(table()))
+                .route(
+                    "/api/feed",
+                    web::get().to(|| async { Err::<HttpResponse, _>(ApiError::unauthorized()) }),
+                )
+                .wrap(from_fn(versioning)),
+        )
+        .await;
+        let request = test::TestRequest::get()
+            .uri("/api/feed")
+            .insert_header((
+                header::ACCEPT,
+                "text/event-stream, application/vnd.photoroom+json; version=2.0",
+            ))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).expect("type"),
+            crate::render::PROBLEM_MEDIA_TYPE
+        );
+        assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
     }
 }

@@ -74,12 +74,22 @@ fn not_acceptable(detail: &str) -> ApiError {
     )
 }
 
-/// Picks the version an `Accept` header asks for.
+/// Picks the version an `Accept` header asks for, for a route whose
+/// successful responses are JSON.
 ///
 /// No header, `*/*`, `application/*`, `application/json` and the vendor type
 /// without `version` give 1.0. A vendor type with an unknown version, or a
 /// header that admits no JSON type, is a 406 listing the supported versions.
 pub fn negotiate(accept: Option<&HeaderValue>) -> Result<ApiVersion, ApiError> {
+    negotiate_for(accept, &[])
+}
+
+/// Picks the version for a route that also produces the media types
+/// `produces` (`text/event-stream`, `text/css`, ...): an `Accept` that
+/// admits one of them is served even if it admits no JSON type. The version
+/// (of the JSON bodies, errors included) is the one a vendor type asks for,
+/// else 1.0.
+pub fn negotiate_for(accept: Option<&HeaderValue>, produces: &[String]) -> Result<ApiVersion, ApiError> {
     let Some(accept) = accept else {
         return Ok(ApiVersion::V1);
     };
@@ -89,8 +99,9 @@ pub fn negotiate(accept: Option<&HeaderValue>) -> Result<ApiVersion, ApiError> {
     if accept.trim().is_empty() {
         return Ok(ApiVersion::V1);
     }
-    // (quality, version) of every acceptable range; the best wins, ties by order.
+    // (quality, version) of every acceptable JSON range; the best wins, ties by order.
     let mut best: Option<(f32, ApiVersion)> = None;
+    let mut admits_produced = false;
     for range in accept.split(',') {
         let mut parts = range.split(';');
         let media_type = parts.next().unwrap_or("").trim().to_ascii_lowercase();
@@ -117,14 +128,31 @@ pub fn negotiate(accept: Option<&HeaderValue>) -> Result<ApiVersion, ApiError> {
                 }
             },
             "application/json" | "application/*" | "*/*" => ApiVersion::V1,
-            _ => continue,
+            other => {
+                admits_produced |= produces.iter().any(|produced| range_admits(other, produced));
+                continue;
+            }
         };
         if best.is_none_or(|(q, _)| quality > q) {
             best = Some((quality, chosen));
         }
     }
-    best.map(|(_, version)| version)
-        .ok_or_else(|| not_acceptable("Could not satisfy the request Accept header."))
+    match best {
+        Some((_, version)) => Ok(version),
+        None if admits_produced => Ok(ApiVersion::V1),
+        None => Err(not_acceptable("Could not satisfy the request Accept header.")),
+    }
+}
+
+/// Whether the media range `range` (`text/css`, `text/*`) admits `media_type`.
+fn range_admits(range: &str, media_type: &str) -> bool {
+    let media_type = media_type.split(';').next().unwrap_or("").trim();
+    match range.strip_suffix("/*") {
+        Some(kind) => media_type
+            .split_once('/')
+            .is_some_and(|(produced_kind, _)| produced_kind.eq_ignore_ascii_case(kind)),
+        None => range.eq_ignore_ascii_case(media_type),
+    }
 }
 
 #[cfg(test)]
@@ -157,6 +185,32 @@ mod tests {
         assert_eq!(
             pick("application/json;q=0.5, application/vnd.photoroom+json; version=2.0"),
             Ok(ApiVersion::V2)
+        );
+    }
+
+    #[test]
+    fn a_route_that_produces_another_type_is_served_to_clients_that_accept_it() {
+        let produces = ["text/event-stream".to_owned()];
+        let pick_for = |accept: &str| {
+            negotiate_for(Some(&HeaderValue::from_str(accept).expect("header")), &produces).map_err(|e| e.kind)
+        };
+        assert_eq!(pick_for("text/event-stream"), Ok(ApiVersion::V1));
+        assert_eq!(pick_for("text/*"), Ok(ApiVersion::V1));
+        assert_eq!(
+            pick_for("text/event-stream, application/vnd.photoroom+json; version=2.0"),
+            Ok(ApiVersion::V2),
+            "errors keep the version a vendor type asks for"
+        );
+        assert_eq!(pick_for("text/css"), Err(ErrorKind::NotAcceptable));
+        assert_eq!(pick_for("text/event-stream;q=0"), Err(ErrorKind::NotAcceptable));
+        assert_eq!(
+            pick_for("text/event-stream, application/vnd.photoroom+json; version=3.0"),
+            Err(ErrorKind::NotAcceptable)
+        );
+        assert_eq!(
+            pick("text/event-stream"),
+            Err(ErrorKind::NotAcceptable),
+            "JSON routes still refuse it"
         );
     }
 

@@ -5,6 +5,7 @@
 //! the joins between them can see each other; each domain crate reads its own
 //! tables and reaches another domain's data through that domain's service.
 
+pub mod diagnose;
 pub mod listen;
 pub mod migrate;
 pub mod pool;

@@ -17,10 +17,10 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::StreamExt;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::NoTls;
 
 /// The channel the triggers notify.
 pub const CHANNEL: &str = "palette_api_changes";
@@ -104,33 +104,23 @@ pub fn spawn(database_url: String, on_notice: impl Fn(Notice) + Send + Sync + 's
 
 /// One connection's life: `LISTEN`, then every notice until it ends.
 /// `listening` is set once `LISTEN` succeeded.
+///
+/// Notices arrive through diesel-async's notification stream, which ends
+/// when the connection closes and yields its error when it breaks. The
+/// stream borrows the connection, so it is set aside for each heartbeat
+/// query and taken up again after it; the channel behind it keeps whatever
+/// arrives meanwhile.
 async fn listen(database_url: &str, on_notice: &impl Fn(Notice), listening: &mut bool) -> anyhow::Result<()> {
     let mut config: tokio_postgres::Config = database_url.parse().context("reading the database URL")?;
     config
         .application_name("palette-api listener")
         .connect_timeout(HEARTBEAT)
         .keepalives_idle(HEARTBEAT);
-    let (client, mut connection) = config.connect(NoTls).await.context("connecting")?;
-    // The connection delivers notices only while polled: a task polls it
-    // and passes them on, so that this one can send queries meanwhile.
-    let (notices, mut received) = mpsc::unbounded_channel();
-    let driver = tokio::spawn(async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(message) = messages.next().await {
-            let notice = match message {
-                Ok(AsyncMessage::Notification(notice)) => Ok(notice.payload().to_owned()),
-                Ok(_) => continue,
-                Err(error) => Err(error),
-            };
-            let failed = notice.is_err();
-            if notices.send(notice).is_err() || failed {
-                break;
-            }
-        }
-    });
-    let _stop_driver = AbortOnDrop(driver);
-    client
-        .batch_execute(&format!("LISTEN {CHANNEL}"))
+    let (client, connection) = config.connect(NoTls).await.context("connecting")?;
+    let mut conn = AsyncPgConnection::try_from_client_and_connection(client, connection)
+        .await
+        .context("setting up the connection")?;
+    conn.batch_execute(&format!("LISTEN {CHANNEL}"))
         .await
         .context("LISTEN")?;
     *listening = true;
@@ -141,35 +131,31 @@ async fn listen(database_url: &str, on_notice: &impl Fn(Notice), listening: &mut
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut heard_since_ping = true;
     loop {
-        tokio::select! {
-            notice = received.recv() => match notice {
-                Some(Ok(payload)) => {
-                    heard_since_ping = true;
-                    if let Some(change) = Change::parse(&payload) {
-                        on_notice(Notice::Changed(change));
-                    }
+        let received = {
+            let mut notices = std::pin::pin!(conn.notifications_stream());
+            tokio::select! {
+                notice = notices.next() => Some(notice),
+                _ = heartbeat.tick() => None,
+            }
+        };
+        match received {
+            Some(Some(Ok(notice))) => {
+                heard_since_ping = true;
+                if let Some(change) = Change::parse(&notice.payload) {
+                    on_notice(Notice::Changed(change));
                 }
-                Some(Err(error)) => return Err(error).context("receiving notices"),
-                None => return Ok(()),
-            },
-            _ = heartbeat.tick() => {
+            }
+            Some(Some(Err(error))) => return Err(error).context("receiving notices"),
+            Some(None) => return Ok(()),
+            None => {
                 anyhow::ensure!(heard_since_ping, "no notice came back within {HEARTBEAT:?}");
                 heard_since_ping = false;
-                tokio::time::timeout(HEARTBEAT, client.batch_execute(&ping))
+                tokio::time::timeout(HEARTBEAT, conn.batch_execute(&ping))
                     .await
                     .context("the heartbeat timed out")?
                     .context("the heartbeat")?;
             }
         }
-    }
-}
-
-/// Stops a task when dropped.
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

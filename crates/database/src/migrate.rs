@@ -1,12 +1,16 @@
 //! Embedded migrations, applied under an advisory lock so that several
 //! instances starting at once apply each migration exactly once.
 
-use anyhow::{anyhow, Context};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context};
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::diagnose::{self, Problem};
 
 /// Every migration of `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -52,16 +56,24 @@ pub fn split_database_url(database_url: &str) -> anyhow::Result<(String, String)
     Ok((admin, name.to_owned()))
 }
 
+/// How long the first connection of a start may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Creates the database named by the URL when it does not exist yet and the
-/// role may create databases. Returns whether it was created.
+/// role may create databases. Returns whether it was created. When the URL
+/// cannot be used, the error says why (unreachable, authentication failed,
+/// database missing), never with the password.
 pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bool> {
-    if AsyncPgConnection::establish(database_url).await.is_ok() {
-        return Ok(false);
+    let target = diagnose::describe(database_url);
+    match diagnose::probe(database_url, PROBE_TIMEOUT).await {
+        None => return Ok(false),
+        Some(Problem::DatabaseMissing) => {}
+        Some(problem) => bail!(problem.explain(&target)),
     }
     let (admin_url, name) = split_database_url(database_url)?;
     let mut admin = AsyncPgConnection::establish(&admin_url)
         .await
-        .with_context(|| format!("connecting to the server to create database {name}"))?;
+        .map_err(|error| anyhow!("{}: {error}", Problem::DatabaseMissing.explain(&target)))?;
     let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
     match admin.batch_execute(&statement).await {
         Ok(()) => {
@@ -70,6 +82,6 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bo
         }
         // Another instance created it first.
         Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => Ok(false),
-        Err(e) => Err(e).with_context(|| format!("creating database {name}")),
+        Err(e) => Err(anyhow!("{}: {e}", Problem::DatabaseMissing.explain(&target))),
     }
 }

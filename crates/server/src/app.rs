@@ -21,6 +21,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::ops;
+use crate::telemetry::RequestSpan;
 
 /// What every worker's `App` shares.
 #[derive(Clone)]
@@ -119,11 +120,28 @@ impl Modify for SecuritySchemes {
 /// The OpenAPI document of every route, as served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    DOC.get_or_init(|| routes(App::new().into_utoipa_app()).split_for_parts().1)
+    DOC.get_or_init(|| routes_of(App::new().into_utoipa_app()).split_for_parts().1)
         .clone()
 }
 
-fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+/// Every route, its methods and media types (from the document), the docs'
+/// own paths, and the path aliases the domains declare.
+fn route_table() -> RouteTable {
+    static TABLE: OnceLock<RouteTable> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            let table = RouteTable::from_openapi(&openapi())
+                .with("/api/openapi.json", &[Method::GET])
+                .with("/api/docs", &[Method::GET])
+                .with("/api/docs/{file:.*}", &[Method::GET]);
+            palettes::PATH_ALIASES
+                .iter()
+                .fold(table, |table, (alias, path)| table.with_alias(alias, path))
+        })
+        .clone()
+}
+
+fn routes_of<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
@@ -150,12 +168,7 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let doc = openapi();
-    let fallback = RouteTable::from_openapi(&doc)
-        .with("/api/openapi.json", &[Method::GET])
-        .with("/api/docs", &[Method::GET])
-        .with("/api/docs/{file:.*}", &[Method::GET])
-        .into_fallback();
+    let routes = web::Data::new(route_table());
     // The docs come first: the `/api` scope would otherwise take their paths.
     let app = App::new()
         .service(SwaggerUi::new("/api/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
@@ -168,12 +181,13 @@ pub fn build_app(
         .app_data(state.pool.clone())
         .app_data(state.auth.clone())
         .app_data(state.directory.clone())
-        .app_data(state.views.clone());
-    routes(app)
+        .app_data(state.views.clone())
+        .app_data(routes.clone());
+    routes_of(app)
         .into_app()
-        .default_service(web::to(fallback))
+        .default_service(web::to(routes.into_inner().fallback()))
         .wrap(from_fn(versioning))
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<RequestSpan>::new())
 }
 
 /// `/api/docs` without its slash, served directly (no redirect) like every
@@ -285,12 +299,7 @@ async fn load_cursor_key(pool: Pool) {
 
 /// Creates the database when missing, then applies pending migrations under an advisory lock.
 pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
-    if let Err(error) = database::migrate::create_database_if_missing(database_url).await {
-        tracing::warn!(
-            error = format!("{error:#}"),
-            "could not create the database; trying to migrate it as it is"
-        );
-    }
+    database::migrate::create_database_if_missing(database_url).await?;
     let applied = database::migrate::run_pending(database_url).await?;
     if applied.is_empty() {
         tracing::info!("database schema is up to date");

@@ -115,9 +115,10 @@ pub struct Settings {
     #[arg(long = "shutdown-timeout-secs", env = "SHUTDOWN_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs, global = true)]
     pub shutdown_timeout: Duration,
 
-    /// Log filter, in `tracing` EnvFilter syntax (`info`, `palette_api=debug,info`).
-    #[arg(long, env = "LOG_LEVEL", default_value = "info,tokio_postgres=warn", global = true)]
-    pub log_level: String,
+    /// Log filter, in `tracing` EnvFilter syntax (`info`, `palette_api=debug,info`);
+    /// when unset, `RUST_LOG`, else `info,tokio_postgres=warn`.
+    #[arg(long, env = "LOG_LEVEL", global = true)]
+    pub log_level: Option<String>,
 
     /// OTLP/HTTP collector URL (e.g. `http://localhost:4318`); traces are exported when set.
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
@@ -128,10 +129,25 @@ pub struct Settings {
     pub log_format: LogFormat,
 }
 
+/// The log filter when neither `LOG_LEVEL` nor `RUST_LOG` says otherwise.
+pub const DEFAULT_LOG_FILTER: &str = "info,tokio_postgres=warn";
+
 impl Settings {
     /// The defaults, as if no flag and no variable were given.
     pub fn defaults() -> Self {
         Cli::parse_from(["palette-api"]).settings
+    }
+
+    /// The log filter: `LOG_LEVEL`, else `RUST_LOG` (as Rust programs read it), else the default.
+    pub fn log_filter(&self) -> String {
+        self.log_level
+            .clone()
+            .or_else(|| {
+                std::env::var("RUST_LOG")
+                    .ok()
+                    .filter(|filter| !filter.trim().is_empty())
+            })
+            .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned())
     }
 
     /// The pool settings these settings describe.
@@ -144,5 +160,24 @@ impl Settings {
             statement_timeout: self.db_statement_timeout,
             application_name: "palette-api".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_level_wins_then_rust_log_then_the_default() {
+        // The only test of this binary that reads RUST_LOG.
+        std::env::remove_var("RUST_LOG");
+        let mut settings = Settings::defaults();
+        settings.log_level = None;
+        assert_eq!(settings.log_filter(), DEFAULT_LOG_FILTER);
+        std::env::set_var("RUST_LOG", "accounts=debug");
+        assert_eq!(settings.log_filter(), "accounts=debug");
+        settings.log_level = Some("warn".to_owned());
+        assert_eq!(settings.log_filter(), "warn");
+        std::env::remove_var("RUST_LOG");
     }
 }

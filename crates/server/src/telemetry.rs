@@ -1,9 +1,18 @@
 //! Logging through `tracing`, and OpenTelemetry trace export when an OTLP
-//! endpoint is configured.
+//! endpoint is configured: request spans continue a caller's trace (W3C
+//! `traceparent`).
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -27,11 +36,12 @@ impl Drop for TelemetryGuard {
 }
 
 /// Installs the global subscriber: text or JSON lines on stdout, filtered by
-/// `LOG_LEVEL`, plus OTLP/HTTP trace export when `OTEL_EXPORTER_OTLP_ENDPOINT`
+/// `LOG_LEVEL` (or `RUST_LOG`), plus OTLP/HTTP trace export when `OTEL_EXPORTER_OTLP_ENDPOINT`
 /// (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set.
 pub fn init(settings: &Settings) -> anyhow::Result<TelemetryGuard> {
-    let filter = EnvFilter::try_new(&settings.log_level)
-        .map_err(|e| anyhow::anyhow!("invalid LOG_LEVEL `{}`: {e}", settings.log_level))?;
+    let log_filter = settings.log_filter();
+    let filter =
+        EnvFilter::try_new(&log_filter).map_err(|e| anyhow::anyhow!("invalid log filter `{log_filter}`: {e}"))?;
     let fmt = match settings.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer().json().flatten_event(true).boxed(),
@@ -64,5 +74,89 @@ fn otlp_provider() -> anyhow::Result<SdkTracerProvider> {
         .with_resource(Resource::builder().with_service_name("palette-api").build())
         .build();
     opentelemetry::global::set_tracer_provider(provider.clone());
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     Ok(provider)
+}
+
+/// Each request's span, as tracing-actix-web makes it, continuing the
+/// caller's trace when the request carries a W3C `traceparent` and traces
+/// are exported.
+#[derive(Debug)]
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let span = tracing_actix_web::root_span!(level = tracing::Level::INFO, request);
+        let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+            propagator.extract(&RequestHeaders(request.headers()))
+        });
+        // Without export there is no OpenTelemetry layer, and nothing to continue.
+        let _ = span.set_parent(parent);
+        span
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+/// A request's headers as OpenTelemetry's propagators read them.
+struct RequestHeaders<'a>(&'a HeaderMap);
+
+impl Extractor for RequestHeaders<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|name| name.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::TraceContextExt as _;
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_request_span_continues_the_callers_traceparent() {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter.clone())
+            .build();
+        opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+        let subscriber =
+            tracing_subscriber::registry().with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        // The test runtime runs on this thread: the subscriber sees the request.
+        let _subscriber = tracing::subscriber::set_default(subscriber);
+        let app = actix_web::test::init_service(
+            actix_web::App::new()
+                .wrap(tracing_actix_web::TracingLogger::<RequestSpan>::new())
+                .route(
+                    "/",
+                    actix_web::web::get()
+                        .to(|| async { Span::current().context().span().span_context().trace_id().to_string() }),
+                ),
+        )
+        .await;
+        let request = actix_web::test::TestRequest::get()
+            .uri("/")
+            .insert_header(("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
+            .to_request();
+        let seen = actix_web::test::call_and_read_body(&app, request).await;
+        assert_eq!(
+            seen, "4bf92f3577b34da6a3ce929d0e0e4736",
+            "the handler runs in the caller's trace"
+        );
+        let spans = exporter.get_finished_spans().expect("spans");
+        let span = spans.first().expect("the request span was exported");
+        assert_eq!(
+            span.span_context.trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(span.parent_span_id.to_string(), "00f067aa0ba902b7");
+    }
 }

@@ -168,3 +168,19 @@ async fn metrics_report_the_database_pool() {
         metrics.text
     );
 }
+
+#[actix_web::test]
+async fn a_database_url_that_cannot_be_used_says_why_without_its_password() {
+    let mut settings = Settings::defaults();
+    settings.database_url = "postgres://ada:hunter2-secret@127.0.0.1:1/palettes".to_owned().into();
+    settings.bind_addr = ([127, 0, 0, 1], 0).into();
+    let Err(error) = Application::build(&settings).await else {
+        panic!("a server started on a port where nothing listens");
+    };
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("cannot reach PostgreSQL for ada@127.0.0.1:1/palettes"),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "the password leaked: {message}");
+}

@@ -285,16 +285,7 @@ impl RequestBuilder {
 
     /// Sends the request and reads the whole response.
     pub async fn send(self) -> Response {
-        let sent = match self.body {
-            Some((content_type, bytes)) => {
-                self.inner
-                    .insert_header(("Content-Type", content_type))
-                    .send_body(bytes)
-                    .await
-            }
-            None => self.inner.send().await,
-        };
-        let mut response = sent.unwrap_or_else(|error| panic!("request failed: {error}"));
+        let mut response = self.dispatch().await;
         let bytes = response
             .body()
             .limit(16 * 1024 * 1024)
@@ -306,6 +297,142 @@ impl RequestBuilder {
             headers: response.headers().clone(),
             json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             text,
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    /// Sends the request and returns as soon as the headers arrive, to read
+    /// the body as it comes (a Server-Sent Events stream, line by line).
+    pub async fn stream(self) -> EventStream {
+        let response = self.dispatch().await;
+        EventStream {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response,
+            pending: Vec::new(),
+            after_cr: false,
+        }
+    }
+
+    async fn dispatch(self) -> awc::ClientResponse {
+        let sent = match self.body {
+            Some((content_type, bytes)) => {
+                self.inner
+                    .insert_header(("Content-Type", content_type))
+                    .send_body(bytes)
+                    .await
+            }
+            None => self.inner.send().await,
+        };
+        sent.unwrap_or_else(|error| panic!("request failed: {error}"))
+    }
+}
+
+/// A response whose body is read as it arrives.
+pub struct EventStream {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: HeaderMap,
+    body: awc::ClientResponse,
+    /// Bytes received after the last full line.
+    pending: Vec<u8>,
+    /// The last line ended with a `\r` that may be the start of a `\r\n`.
+    after_cr: bool,
+}
+
+/// One Server-Sent Event: its fields as sent (`data` lines joined by `\n`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Event {
+    /// `id:`, if any.
+    pub id: Option<String>,
+    /// `event:`, if any (`message` when absent, per the SSE format).
+    pub event: Option<String>,
+    /// `data:` lines, joined.
+    pub data: String,
+    /// `retry:`, if any.
+    pub retry: Option<u64>,
+    /// Comment lines (`: keep-alive`) seen before this event, without the colon.
+    pub comments: Vec<String>,
+}
+
+impl Event {
+    /// `data` as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.data).unwrap_or(Value::Null)
+    }
+}
+
+impl EventStream {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The next line of the body, without its line ending (`\n`, `\r\n` or
+    /// `\r`), waiting at most `within`; `None` when the body ended or nothing
+    /// came in time.
+    pub async fn next_line(&mut self, within: Duration) -> Option<String> {
+        use futures_util::StreamExt;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if self.after_cr && !self.pending.is_empty() {
+                // The `\n` of a `\r\n` split across chunks.
+                if self.pending[0] == b'\n' {
+                    self.pending.remove(0);
+                }
+                self.after_cr = false;
+            }
+            if let Some(end) = self.pending.iter().position(|b| *b == b'\n' || *b == b'\r') {
+                let rest = self.pending.split_off(end);
+                let line = String::from_utf8_lossy(&self.pending).into_owned();
+                let skip = match rest.as_slice() {
+                    [b'\r', b'\n', ..] => 2,
+                    [b'\r'] => {
+                        self.after_cr = true;
+                        1
+                    }
+                    _ => 1,
+                };
+                self.pending = rest[skip..].to_vec();
+                return Some(line);
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.body.next()).await.ok()??;
+            self.pending.extend_from_slice(&chunk.ok()?);
+        }
+    }
+
+    /// The next event (lines up to a blank line), waiting at most `within`
+    /// in all; `None` when the body ended or no whole event came in time.
+    pub async fn next_event(&mut self, within: Duration) -> Option<Event> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut event = Event::default();
+        let mut data: Vec<String> = Vec::new();
+        let mut fields = 0;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let line = self.next_line(left).await?;
+            if line.is_empty() {
+                if fields == 0 {
+                    continue;
+                }
+                event.data = data.join("\n");
+                return Some(event);
+            }
+            if let Some(comment) = line.strip_prefix(':') {
+                event.comments.push(comment.trim_start().to_owned());
+                continue;
+            }
+            let (name, value) = line.split_once(':').unwrap_or((line.as_str(), ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            fields += 1;
+            match name {
+                "id" => event.id = Some(value.to_owned()),
+                "event" => event.event = Some(value.to_owned()),
+                "data" => data.push(value.to_owned()),
+                "retry" => event.retry = value.parse().ok(),
+                _ => fields -= 1,
+            }
         }
     }
 }
@@ -321,6 +448,8 @@ pub struct Response {
     pub text: String,
     /// The body as JSON (`Null` when it is not JSON).
     pub json: Value,
+    /// The body as received, for binary formats.
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -340,5 +469,89 @@ impl Response {
         } else {
             assert_eq!(self.json, json!({"detail": "Not found."}), "{case}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::web::Bytes;
+    use actix_web::{web, App, HttpResponse, HttpServer};
+
+    use super::*;
+
+    /// Chunks that split a `\r\n`, a field and an event, as a network may.
+    const CHUNKS: [&str; 6] = [
+        "retry: 3000\r",
+        "\nid: 7\nevent: ready\nda",
+        "ta: {\"a\":1}\n\n",
+        ": keep-alive\n\n",
+        "id: 8\rdata: one\rdata: two\r\r",
+        "data: no end",
+    ];
+
+    async fn events() -> HttpResponse {
+        let chunks = CHUNKS.map(|chunk| Ok::<_, actix_web::Error>(Bytes::from_static(chunk.as_bytes())));
+        HttpResponse::Ok()
+            .content_type("text/event-stream")
+            .streaming(futures_util::stream::iter(chunks))
+    }
+
+    #[actix_web::test]
+    async fn the_stream_reader_reads_events_across_chunk_boundaries_and_line_endings() {
+        let server = HttpServer::new(|| App::new().route("/", web::get().to(events)))
+            .workers(1)
+            .bind(("127.0.0.1", 0))
+            .expect("bind");
+        let port = server.addrs()[0].port();
+        let running = server.run();
+        let handle = running.handle();
+        actix_web::rt::spawn(running);
+        let request = RequestBuilder {
+            inner: awc::Client::new().get(format!("http://127.0.0.1:{port}/")),
+            body: None,
+        };
+        let mut stream = request.stream().await;
+        assert_eq!(stream.status, 200);
+        assert_eq!(stream.header("content-type"), Some("text/event-stream"));
+        let wait = Duration::from_secs(5);
+        let first = stream.next_event(wait).await.expect("the first event");
+        assert_eq!(first.retry, Some(3000));
+        assert_eq!(first.id.as_deref(), Some("7"));
+        assert_eq!(first.event.as_deref(), Some("ready"));
+        assert_eq!(first.json(), json!({"a": 1}));
+        let second = stream.next_event(wait).await.expect("the second event");
+        assert_eq!(second.comments, ["keep-alive"]);
+        assert_eq!(second.id.as_deref(), Some("8"));
+        assert_eq!(second.data, "one\ntwo");
+        assert_eq!(
+            stream.next_event(wait).await,
+            None,
+            "an event the body never ends is not one"
+        );
+        handle.stop(false).await;
+    }
+
+    #[actix_web::test]
+    async fn the_stream_reader_gives_up_at_its_deadline() {
+        async fn silent() -> HttpResponse {
+            HttpResponse::Ok().streaming(futures_util::stream::pending::<Result<Bytes, actix_web::Error>>())
+        }
+        let server = HttpServer::new(|| App::new().route("/", web::get().to(silent)))
+            .workers(1)
+            .bind(("127.0.0.1", 0))
+            .expect("bind");
+        let port = server.addrs()[0].port();
+        let running = server.run();
+        let handle = running.handle();
+        actix_web::rt::spawn(running);
+        let request = RequestBuilder {
+            inner: awc::Client::new().get(format!("http://127.0.0.1:{port}/")),
+            body: None,
+        };
+        let mut stream = request.stream().await;
+        let started = std::time::Instant::now();
+        assert_eq!(stream.next_line(Duration::from_millis(200)).await, None);
+        assert!(started.elapsed() < Duration::from_secs(3));
+        handle.stop(false).await;
     }
 }

@@ -1,0 +1,249 @@
+//! What the versioning mechanism knows of the app's routes: the paths and
+//! their methods, the media types each operation produces besides JSON (so
+//! `Accept` is negotiated per route), and path aliases a domain declares.
+//!
+//! It also answers requests no route took: `OPTIONS` on a path that exists
+//! gets 204 with `Allow`; another method the path does not take gets 405
+//! with `Allow`; a path that does not exist gets 404; errors in the
+//! negotiated version's format. `Allow` lists `HEAD` wherever `GET` is (the
+//! versioning middleware serves HEAD as GET) and always `OPTIONS`, as the
+//! seed's framework did.
+
+use std::sync::Arc;
+
+use actix_web::dev::ResourceDef;
+use actix_web::http::header::ALLOW;
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse};
+use kernel::{ApiError, ErrorKind};
+
+/// One operation: a method on a path.
+#[derive(Debug, Clone)]
+struct Operation {
+    method: Method,
+    /// Media types of its successful responses other than JSON.
+    produces: Vec<String>,
+}
+
+/// The paths the API serves, their methods and the media types they
+/// produce, read from the OpenAPI document built from the same handlers, so
+/// the two cannot drift; and the path aliases of [`RouteTable::with_alias`].
+#[derive(Debug, Default, Clone)]
+pub struct RouteTable {
+    routes: Vec<(ResourceDef, Vec<Operation>)>,
+    aliases: Vec<(String, String)>,
+}
+
+/// Whether a media type is one of the JSON types every API route speaks.
+fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.eq_ignore_ascii_case(crate::VENDOR_MEDIA_TYPE)
+        || essence.eq_ignore_ascii_case(crate::render::PROBLEM_MEDIA_TYPE)
+}
+
+/// The non-JSON media types of an operation's successful responses.
+fn produced(operation: &utoipa::openapi::path::Operation) -> Vec<String> {
+    let mut types: Vec<String> = Vec::new();
+    for (status, response) in &operation.responses.responses {
+        let utoipa::openapi::RefOr::T(response) = response else {
+            continue;
+        };
+        if !status.starts_with('2') {
+            continue;
+        }
+        for media_type in response.content.keys() {
+            if !is_json(media_type) && !types.contains(media_type) {
+                types.push(media_type.clone());
+            }
+        }
+    }
+    types
+}
+
+impl RouteTable {
+    /// Reads every path and method of the document.
+    pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut operations: Vec<Operation> = Vec::new();
+                let pairs = [
+                    (&item.get, Method::GET),
+                    (&item.post, Method::POST),
+                    (&item.put, Method::PUT),
+                    (&item.patch, Method::PATCH),
+                    (&item.delete, Method::DELETE),
+                    (&item.head, Method::HEAD),
+                    (&item.options, Method::OPTIONS),
+                ];
+                for (operation, method) in pairs {
+                    if let Some(operation) = operation {
+                        operations.push(Operation {
+                            method,
+                            produces: produced(operation),
+                        });
+                    }
+                }
+                (ResourceDef::new(numeric_ids(path.trim_end_matches('/'))), operations)
+            })
+            .collect();
+        Self {
+            routes,
+            aliases: Vec::new(),
+        }
+    }
+
+    /// Adds a path served outside the document (the docs themselves); its
+    /// pattern is used as given, and it produces JSON.
+    pub fn with(self, pattern: &str, methods: &[Method]) -> Self {
+        self.with_route(pattern, methods, &[])
+    }
+
+    /// Adds a path served outside the document that produces `produces`
+    /// besides JSON; its pattern is used as given.
+    pub fn with_route(mut self, pattern: &str, methods: &[Method], produces: &[&str]) -> Self {
+        let operations = methods
+            .iter()
+            .map(|method| Operation {
+                method: method.clone(),
+                produces: produces.iter().map(|t| (*t).to_owned()).collect(),
+            })
+            .collect();
+        self.routes.push((ResourceDef::new(pattern), operations));
+        self
+    }
+
+    /// Serves the paths under `alias` as those under `path` (the palettes
+    /// crate's `/api/palletes`, the seed's spelling), without a redirect.
+    pub fn with_alias(mut self, alias: &str, path: &str) -> Self {
+        self.aliases.push((alias.to_owned(), path.to_owned()));
+        self
+    }
+
+    /// `path` with an alias prefix replaced by the path it stands for.
+    pub fn resolve_alias(&self, path: &str) -> Option<String> {
+        self.aliases.iter().find_map(|(alias, target)| {
+            let rest = path.strip_prefix(alias.as_str())?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| format!("{target}{rest}"))
+        })
+    }
+
+    /// The media types besides JSON that `method` on `path` produces.
+    pub fn produces(&self, path: &str, method: &Method) -> &[String] {
+        self.routes
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .flat_map(|(_, operations)| operations.iter())
+            .find(|operation| operation.method == *method)
+            .map_or(&[], |operation| operation.produces.as_slice())
+    }
+
+    /// The methods `path` allows; empty when no route has that path.
+    pub fn allowed(&self, path: &str) -> Vec<Method> {
+        let mut allowed: Vec<Method> = Vec::new();
+        let routed = self
+            .routes
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .flat_map(|(_, operations)| operations.iter());
+        for operation in routed {
+            if !allowed.contains(&operation.method) {
+                allowed.push(operation.method.clone());
+            }
+        }
+        if allowed.is_empty() {
+            return allowed;
+        }
+        for implied in [Method::HEAD, Method::OPTIONS] {
+            let served = implied != Method::HEAD || allowed.contains(&Method::GET);
+            if served && !allowed.contains(&implied) {
+                allowed.push(implied);
+            }
+        }
+        allowed
+    }
+
+    /// A handler for `App::default_service`.
+    pub fn fallback(
+        self: Arc<Self>,
+    ) -> impl Fn(HttpRequest) -> std::future::Ready<Result<HttpResponse, ApiError>> + Clone + 'static {
+        let table = self;
+        move |req: HttpRequest| {
+            let allowed = table.allowed(req.path());
+            let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+            if req.method() == Method::OPTIONS && !allowed.is_empty() {
+                let response = HttpResponse::NoContent().insert_header((ALLOW, allow)).finish();
+                return std::future::ready(Ok(response));
+            }
+            let error = if allowed.is_empty() {
+                ApiError::not_found()
+            } else {
+                let mut error = ApiError::new(
+                    ErrorKind::MethodNotAllowed,
+                    format!("Method \"{}\" not allowed.", req.method()),
+                );
+                error.allow = Some(allow);
+                error
+            };
+            std::future::ready(Err(error))
+        }
+    }
+}
+
+/// The document's path template with each `{param}` matching a whole number
+/// only, as every path parameter of the API is an id: `/api/palettes/x/copy`
+/// names no resource (404 for every method, as the routes answer), while
+/// `/api/palettes/7/copy` with a wrong method is a 405.
+fn numeric_ids(template: &str) -> String {
+    let mut pattern = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|i| open + i) else {
+            break;
+        };
+        pattern.push_str(&rest[..open]);
+        pattern.push('{');
+        pattern.push_str(&rest[open + 1..close]);
+        pattern.push_str(":[-+]?[0-9]+}");
+        rest = &rest[close + 1..];
+    }
+    pattern.push_str(rest);
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parameters_match_whole_numbers_only() {
+        assert_eq!(
+            numeric_ids("/api/teams/{id}/members/{user_id}"),
+            "/api/teams/{id:[-+]?[0-9]+}/members/{user_id:[-+]?[0-9]+}"
+        );
+        assert_eq!(numeric_ids("/api/palettes"), "/api/palettes");
+        let table = RouteTable::default().with(&numeric_ids("/api/palettes/{id}/copy"), &[Method::POST]);
+        assert_eq!(table.allowed("/api/palettes/7/copy"), [Method::POST, Method::OPTIONS]);
+        assert!(table.allowed("/api/palettes/x/copy").is_empty());
+    }
+
+    #[test]
+    fn routes_know_what_they_produce_and_aliases_resolve_by_segment() {
+        let table = RouteTable::default()
+            .with_route("/api/events", &[Method::GET], &["text/event-stream"])
+            .with("/api/teams", &[Method::GET])
+            .with_alias("/api/palletes", "/api/palettes");
+        assert_eq!(table.produces("/api/events", &Method::GET), ["text/event-stream"]);
+        assert!(table.produces("/api/events", &Method::POST).is_empty());
+        assert!(table.produces("/api/teams", &Method::GET).is_empty());
+        assert_eq!(
+            table.resolve_alias("/api/palletes/7").as_deref(),
+            Some("/api/palettes/7")
+        );
+        assert_eq!(table.resolve_alias("/api/palletes").as_deref(), Some("/api/palettes"));
+        assert_eq!(table.resolve_alias("/api/palletesx"), None);
+    }
+}

@@ -1,0 +1,115 @@
+//! Why a database URL cannot be used, said plainly and without its password,
+//! so that a first run on a machine whose PostgreSQL wants a password, or
+//! has no such database, or is not running, says which.
+
+use std::time::Duration;
+
+use tokio_postgres::error::SqlState;
+
+/// What went wrong connecting to the database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The URL does not parse.
+    InvalidUrl(String),
+    /// Nothing answered at the address, or not in time.
+    Unreachable(String),
+    /// The server refused the user (wrong or missing password, no `pg_hba.conf` entry).
+    AuthenticationFailed(String),
+    /// The server answered but has no database of that name.
+    DatabaseMissing,
+    /// Anything else the server said.
+    Other(String),
+}
+
+/// Where a URL points, without its password: `user@host:port/database`.
+pub fn describe(database_url: &str) -> String {
+    let Ok(config) = database_url.parse::<tokio_postgres::Config>() else {
+        return "the configured database".to_owned();
+    };
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|host| match host {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".to_owned());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("(default user)");
+    let database = config.get_dbname().unwrap_or(user);
+    format!("{user}@{host}:{port}/{database}")
+}
+
+/// Connects once to the database `database_url` names; `None` when that works.
+pub async fn probe(database_url: &str, timeout: Duration) -> Option<Problem> {
+    let mut config = match database_url.parse::<tokio_postgres::Config>() {
+        Ok(config) => config,
+        Err(error) => return Some(Problem::InvalidUrl(error.to_string())),
+    };
+    config.connect_timeout(timeout);
+    let connecting = config.connect(tokio_postgres::NoTls);
+    match tokio::time::timeout(timeout, connecting).await {
+        Err(_) => Some(Problem::Unreachable(format!("no answer within {timeout:?}"))),
+        Ok(Ok(_)) => None,
+        Ok(Err(error)) => Some(classify(&error)),
+    }
+}
+
+fn classify(error: &tokio_postgres::Error) -> Problem {
+    let text = error
+        .as_db_error()
+        .map_or_else(|| error.to_string(), |db| db.message().to_owned());
+    match error.code() {
+        Some(code) if *code == SqlState::INVALID_CATALOG_NAME => Problem::DatabaseMissing,
+        Some(code) if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
+            Problem::AuthenticationFailed(text)
+        }
+        Some(_) => Problem::Other(text),
+        // tokio-postgres says so itself when the server asks for a password the URL lacks.
+        None if text.contains("password missing") => Problem::AuthenticationFailed(text),
+        None => Problem::Unreachable(text),
+    }
+}
+
+impl Problem {
+    /// A sentence naming the problem at `target` (see [`describe`]) and what to do.
+    pub fn explain(&self, target: &str) -> String {
+        match self {
+            Self::InvalidUrl(why) => format!("DATABASE_URL is not a valid PostgreSQL URL: {why}"),
+            Self::Unreachable(why) => format!(
+                "cannot reach PostgreSQL for {target} ({why}): is the server running and DATABASE_URL's host and port right?"
+            ),
+            Self::AuthenticationFailed(why) => format!(
+                "PostgreSQL refused {target}: authentication failed ({why}); put the right password in DATABASE_URL, \
+                 or let this user in through pg_hba.conf"
+            ),
+            Self::DatabaseMissing => format!(
+                "the database of {target} does not exist, and it could not be created: create it, or give the user CREATEDB"
+            ),
+            Self::Other(why) => format!("PostgreSQL refused {target}: {why}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_never_show_the_password() {
+        let described = describe("postgres://alice:s3cr3t-pw@db.internal:6432/palettes?sslmode=disable");
+        assert_eq!(described, "alice@db.internal:6432/palettes");
+        assert!(!described.contains("s3cr3t"));
+        assert_eq!(describe("not a url"), "the configured database");
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_unreachable() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .map(|address| address.port())
+            .expect("a free port");
+        let problem = probe(&format!("postgres://u@127.0.0.1:{port}/x"), Duration::from_secs(2)).await;
+        assert!(matches!(problem, Some(Problem::Unreachable(_))), "{problem:?}");
+    }
+}
