@@ -8,6 +8,7 @@
 //!   version's format through [`render`] (1.0: the seed's `{"detail"}` /
 //!   `{"field": [...]}`; 2.0: RFC 9457 problem documents);
 //! - [`ApiVersion`] is the extractor handlers use to shape their responses;
+//! - [`paging::Page`] reads and documents `?limit=`/`?cursor=` and answers a page;
 //! - [`body`] holds the JSON, path and query extractor settings (415, 413, 400);
 //! - [`RouteTable`] knows each route's methods and the media types it
 //!   produces (negotiation is per route), the path aliases domains declare,
@@ -15,6 +16,7 @@
 
 pub mod body;
 mod middleware;
+pub mod paging;
 pub mod render;
 pub mod respond;
 mod routes;
@@ -22,4 +24,6 @@ mod version;
 
 pub use middleware::versioning;
 pub use routes::RouteTable;
-pub use version::{negotiate, negotiate_for, ApiVersion, SUPPORTED_VERSIONS, VENDOR_MEDIA_TYPE};
+pub use version::{
+    negotiate, negotiate_for, ApiVersion, SUPPORTED_VERSIONS, V1_MEDIA_TYPE, V2_MEDIA_TYPE, VENDOR_MEDIA_TYPE,
+};

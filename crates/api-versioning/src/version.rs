@@ -11,6 +11,12 @@ use serde_json::Value;
 /// The vendor media type of the API, without its `version` parameter.
 pub const VENDOR_MEDIA_TYPE: &str = "application/vnd.photoroom+json";
 
+/// The media type of API 1.0 JSON bodies: responses and their OpenAPI `content`.
+pub const V1_MEDIA_TYPE: &str = "application/vnd.photoroom+json; version=1.0";
+
+/// The media type of API 2.0 JSON bodies: responses and their OpenAPI `content`.
+pub const V2_MEDIA_TYPE: &str = "application/vnd.photoroom+json; version=2.0";
+
 /// The versions this server speaks.
 pub const SUPPORTED_VERSIONS: [&str; 2] = ["1.0", "2.0"];
 
@@ -36,8 +42,8 @@ impl ApiVersion {
     /// The `Content-Type` of this version's JSON responses.
     pub fn content_type(self) -> &'static str {
         match self {
-            Self::V1 => "application/vnd.photoroom+json; version=1.0",
-            Self::V2 => "application/vnd.photoroom+json; version=2.0",
+            Self::V1 => V1_MEDIA_TYPE,
+            Self::V2 => V2_MEDIA_TYPE,
         }
     }
 

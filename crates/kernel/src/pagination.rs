@@ -1,9 +1,9 @@
 //! Keyset pagination: `?limit=` and `?cursor=` parsing, opaque cursors and
 //! the 1.0 `Link` header.
 //!
-//! Cursors are signed (HMAC-SHA256 with a key every instance reads from the
-//! database at start), so a cursor the server did not issue, an edited one
-//! included, is a 400 naming `cursor`. The key is one per process.
+//! Cursors are signed (HMAC-SHA256 with a [`CursorKey`] every instance reads
+//! from the database at start and holds as app state), so a cursor the
+//! server did not issue, an edited one included, is a 400 naming `cursor`.
 
 use std::sync::{LazyLock, OnceLock};
 
@@ -16,6 +16,44 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use crate::ApiError;
+
+/// The key cursors are signed with: the same on every instance (the
+/// database keeps it), read before the server accepts requests, or as soon
+/// as the database answers when it did not at start. App state, shared by
+/// every worker.
+#[derive(Debug, Default)]
+pub struct CursorKey(OnceLock<Box<[u8]>>);
+
+impl CursorKey {
+    /// A key not known yet; see [`CursorKey::set`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A key known from the start.
+    pub fn with(key: &[u8]) -> Self {
+        let holder = Self::new();
+        holder.set(key);
+        holder
+    }
+
+    /// Sets the key once it is read; later calls change nothing.
+    pub fn set(&self, key: &[u8]) {
+        let _ = self.0.set(key.into());
+    }
+
+    /// The key, once read.
+    pub fn get(&self) -> Option<&[u8]> {
+        self.0.get().map(AsRef::as_ref)
+    }
+
+    fn mac(&self, payload: &[u8]) -> Option<Hmac<Sha256>> {
+        self.get().map(|key| mac(key, payload))
+    }
+}
+
+/// The message of a 400 on `cursor`.
+pub const INVALID_CURSOR: &str = "Invalid cursor: use the one from the previous page.";
 
 /// Smallest and largest `?limit=`.
 pub const LIMIT_RANGE: std::ops::RangeInclusive<i64> = 1..=1000;
@@ -88,6 +126,41 @@ impl Cursor {
         }
     }
 
+    /// The token handed to clients, signed with `key` (see [`Cursor::encode`]);
+    /// `None` while the key is not known.
+    pub fn sign(&self, key: &CursorKey) -> Option<String> {
+        let payload = Value::Array(vec![Value::String(CURSOR_TAG.to_owned()), Value::Array(self.0.clone())]);
+        let payload = URL_SAFE_NO_PAD.encode(payload.to_string());
+        let tag = key.mac(payload.as_bytes())?.finalize().into_bytes();
+        Some(format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag[..MAC_BYTES])))
+    }
+
+    /// Reads a token signed with `key`; anything else is a 400 naming `cursor`.
+    pub fn verify(token: &str, key: &CursorKey) -> Result<Self, ApiError> {
+        let invalid = || ApiError::field("cursor", INVALID_CURSOR);
+        let (payload, tag) = token.split_once('.').ok_or_else(invalid)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
+        let issued = tag.len() == MAC_BYTES
+            && key
+                .mac(payload.as_bytes())
+                .is_some_and(|mac| mac.verify_truncated_left(&tag).is_ok());
+        if !issued {
+            return Err(invalid());
+        }
+        Self::from_payload(payload).ok_or_else(invalid)
+    }
+
+    fn from_payload(payload: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+        match serde_json::from_slice::<Value>(&bytes).ok()? {
+            Value::Array(mut parts) if parts.len() == 2 && parts[0] == CURSOR_TAG => match parts.pop() {
+                Some(Value::Array(keys)) if !keys.is_empty() => Some(Self(keys)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// The key at `index` as an integer, or a 400 naming `cursor`.
     pub fn int(&self, index: usize) -> Result<i64, ApiError> {
         self.0
@@ -157,8 +230,8 @@ pub fn split_page<T>(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> Cur
     }
 }
 
-/// The absolute URL of the next page: this request's URL with `cursor` replaced.
-pub fn next_page_url(req: &HttpRequest, cursor: &Cursor) -> String {
+/// The absolute URL of the next page: this request's URL with `cursor` set to `token`.
+pub fn next_page_url(req: &HttpRequest, token: &str) -> String {
     let info = req.connection_info();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
@@ -166,13 +239,13 @@ pub fn next_page_url(req: &HttpRequest, cursor: &Cursor) -> String {
             query.append_pair(&key, &value);
         }
     }
-    query.append_pair("cursor", &cursor.encode());
+    query.append_pair("cursor", token);
     format!("{}://{}{}?{}", info.scheme(), info.host(), req.path(), query.finish())
 }
 
 /// The `Link` header value pointing at the next page.
 pub fn next_link_header(req: &HttpRequest, cursor: &Cursor) -> String {
-    format!("<{}>; rel=\"next\"", next_page_url(req, cursor))
+    format!("<{}>; rel=\"next\"", next_page_url(req, &cursor.encode()))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use anyhow::Context;
 use api_versioning::{body, versioning, RouteTable};
 use database::listen::{Change, Notice};
 use database::Pool;
+use kernel::pagination::CursorKey;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -30,6 +31,7 @@ pub struct AppState {
     auth: web::Data<accounts::Auth>,
     directory: web::Data<dyn accounts::TeamDirectory>,
     views: web::Data<teams::TeamCache>,
+    cursor_key: web::Data<CursorKey>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
             auth: web::Data::new(auth),
             directory: web::Data::from(directory),
             views: web::Data::from(views),
+            cursor_key: web::Data::new(CursorKey::new()),
         }
     }
 
@@ -182,6 +185,7 @@ pub fn build_app(
         .app_data(state.auth.clone())
         .app_data(state.directory.clone())
         .app_data(state.views.clone())
+        .app_data(state.cursor_key.clone())
         .app_data(routes.clone());
     routes_of(app)
         .into_app()
@@ -219,8 +223,8 @@ impl Application {
             migrate(url).await?;
         }
         let pool = database::pool::build_pool(url, &settings.pool_settings())?;
-        load_cursor_key(pool.clone()).await;
-        let state = AppState::new(settings, pool);
+        let state = AppState::new(settings, pool.clone());
+        load_cursor_key(pool, state.cursor_key.clone()).await;
         let listener =
             TcpListener::bind(settings.bind_addr).with_context(|| format!("binding {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
@@ -265,10 +269,11 @@ impl Application {
     }
 }
 
-/// Reads the key list cursors are signed with: at once when the database
-/// answers within a second, else in the background, retrying every second
-/// (no list is served meanwhile either). See `kernel::pagination::set_cursor_key`.
-async fn load_cursor_key(pool: Pool) {
+/// Reads the key list cursors are signed with, before the server accepts
+/// requests when the database answers within a second, else in the
+/// background, retrying every second (lists answer 503 meanwhile, as they
+/// would without a database).
+async fn load_cursor_key(pool: Pool, cursor_key: web::Data<CursorKey>) {
     async fn read(pool: &Pool) -> anyhow::Result<Vec<u8>> {
         let mut conn = pool.get().await?;
         Ok(database::secrets::cursor_key(&mut conn).await?)
@@ -276,6 +281,7 @@ async fn load_cursor_key(pool: Pool) {
     let first = tokio::time::timeout(std::time::Duration::from_secs(1), read(&pool)).await;
     if let Ok(Ok(key)) = first {
         kernel::pagination::set_cursor_key(&key);
+        cursor_key.set(&key);
         return;
     }
     tokio::spawn(async move {
@@ -284,6 +290,7 @@ async fn load_cursor_key(pool: Pool) {
             match read(&pool).await {
                 Ok(key) => {
                     kernel::pagination::set_cursor_key(&key);
+                    cursor_key.set(&key);
                     return;
                 }
                 Err(error) if !reported => {

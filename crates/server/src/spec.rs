@@ -13,12 +13,9 @@ use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
-use api_versioning::{negotiate, ApiVersion, VENDOR_MEDIA_TYPE};
+use api_versioning::render::PROBLEM_MEDIA_TYPE as PROBLEM;
+use api_versioning::{negotiate, ApiVersion, V1_MEDIA_TYPE as V1, V2_MEDIA_TYPE as V2, VENDOR_MEDIA_TYPE};
 use serde_json::{json, Map, Value};
-
-const V1: &str = "application/vnd.photoroom+json; version=1.0";
-const V2: &str = "application/vnd.photoroom+json; version=2.0";
-const PROBLEM: &str = "application/problem+json";
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
 
 fn error_schemas() -> Value {
