@@ -74,6 +74,24 @@ impl Field {
         self.0.is_some()
     }
 
+    /// What to check: `Some(Some(value))` when sent and not null,
+    /// `Some(None)` when absent and not `required`, and `None` (with a
+    /// message recorded) when missing but `required`, or null.
+    fn sent(&self, name: &str, required: bool, errors: &mut FieldErrors) -> Option<Option<&Value>> {
+        match self.value() {
+            None if required => {
+                errors.add(name, REQUIRED);
+                None
+            }
+            None => Some(None),
+            Some(Value::Null) => {
+                errors.add(name, NOT_NULL);
+                None
+            }
+            Some(value) => Some(Some(value)),
+        }
+    }
+
     /// A string, trimmed. `None` (with a message recorded under `name`) when
     /// missing, null, not a string, blank, or longer than `max_chars` after
     /// trimming; `Some(None)` when absent and not `required`.
@@ -84,94 +102,55 @@ impl Field {
         max_chars: usize,
         errors: &mut FieldErrors,
     ) -> Option<Option<String>> {
-        match self.value() {
-            None if required => {
-                errors.add(name, REQUIRED);
-                None
-            }
-            None => Some(None),
-            Some(Value::Null) => {
-                errors.add(name, NOT_NULL);
-                None
-            }
-            Some(Value::String(s)) if s.contains('\0') => {
-                errors.add(name, NUL_MESSAGE);
-                None
-            }
-            Some(Value::String(s)) => {
+        let Some(value) = self.sent(name, required, errors)? else {
+            return Some(None);
+        };
+        let message = match value {
+            Value::String(s) if s.contains('\0') => NUL_MESSAGE.to_owned(),
+            Value::String(s) => {
                 let trimmed = s.trim();
                 if trimmed.is_empty() {
-                    errors.add(name, NOT_BLANK);
-                    None
+                    NOT_BLANK.to_owned()
                 } else if trimmed.chars().count() > max_chars {
-                    errors.add(
-                        name,
-                        format!("Ensure this field has no more than {max_chars} characters."),
-                    );
-                    None
+                    format!("Ensure this field has no more than {max_chars} characters.")
                 } else {
-                    Some(Some(trimmed.to_owned()))
+                    return Some(Some(trimmed.to_owned()));
                 }
             }
-            Some(_) => {
-                errors.add(name, NOT_A_STRING);
-                None
-            }
-        }
+            _ => NOT_A_STRING.to_owned(),
+        };
+        errors.add(name, message);
+        None
     }
 
     /// An id: a whole number, or a string holding one (`"7"`), as the seed
     /// accepted. `Some(None)` when absent and not `required`.
     pub fn id(&self, name: &str, required: bool, errors: &mut FieldErrors) -> Option<Option<i64>> {
-        match self.value() {
-            None if required => {
-                errors.add(name, REQUIRED);
+        let Some(value) = self.sent(name, required, errors)? else {
+            return Some(None);
+        };
+        match parse_id(value) {
+            Some(id) => Some(Some(id)),
+            None => {
+                errors.add(name, "A valid integer is required.");
                 None
             }
-            None => Some(None),
-            Some(Value::Null) => {
-                errors.add(name, NOT_NULL);
-                None
-            }
-            Some(value) => match parse_id(value) {
-                Some(id) => Some(Some(id)),
-                None => {
-                    errors.add(name, "A valid integer is required.");
-                    None
-                }
-            },
         }
     }
 
     /// A password, kept as sent (never trimmed), of `min_bytes` to `max_bytes`.
     pub fn password(&self, name: &str, min_bytes: usize, max_bytes: usize, errors: &mut FieldErrors) -> Option<String> {
-        match self.value() {
-            None => {
-                errors.add(name, REQUIRED);
-                None
+        let message = match self.sent(name, true, errors)?? {
+            Value::String(s) if s.is_empty() => NOT_BLANK.to_owned(),
+            Value::String(s) if s.len() < min_bytes => {
+                format!("Ensure this field has at least {min_bytes} characters.")
             }
-            Some(Value::Null) => {
-                errors.add(name, NOT_NULL);
-                None
-            }
-            Some(Value::String(s)) if s.is_empty() => {
-                errors.add(name, NOT_BLANK);
-                None
-            }
-            Some(Value::String(s)) if s.len() < min_bytes => {
-                errors.add(name, format!("Ensure this field has at least {min_bytes} characters."));
-                None
-            }
-            Some(Value::String(s)) if s.len() > max_bytes => {
-                errors.add(name, format!("Ensure this field has no more than {max_bytes} bytes."));
-                None
-            }
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                errors.add(name, NOT_A_STRING);
-                None
-            }
-        }
+            Value::String(s) if s.len() > max_bytes => format!("Ensure this field has no more than {max_bytes} bytes."),
+            Value::String(s) => return Some(s.clone()),
+            _ => NOT_A_STRING.to_owned(),
+        };
+        errors.add(name, message);
+        None
     }
 }
 

@@ -489,16 +489,13 @@ mod tests {
         "data: no end",
     ];
 
-    async fn events() -> HttpResponse {
-        let chunks = CHUNKS.map(|chunk| Ok::<_, actix_web::Error>(Bytes::from_static(chunk.as_bytes())));
-        HttpResponse::Ok()
-            .content_type("text/event-stream")
-            .streaming(futures_util::stream::iter(chunks))
-    }
-
-    #[actix_web::test]
-    async fn the_stream_reader_reads_events_across_chunk_boundaries_and_line_endings() {
-        let server = HttpServer::new(|| App::new().route("/", web::get().to(events)))
+    /// Serves `handler` at `/` on a free port; a GET of it, and the server's handle.
+    fn serve<F, R>(handler: F) -> (RequestBuilder, actix_web::dev::ServerHandle)
+    where
+        F: Fn() -> R + Clone + Send + 'static,
+        R: std::future::Future<Output = HttpResponse> + 'static,
+    {
+        let server = HttpServer::new(move || App::new().route("/", web::get().to(handler.clone())))
             .workers(1)
             .bind(("127.0.0.1", 0))
             .expect("bind");
@@ -510,6 +507,19 @@ mod tests {
             inner: awc::Client::new().get(format!("http://127.0.0.1:{port}/")),
             body: None,
         };
+        (request, handle)
+    }
+
+    async fn events() -> HttpResponse {
+        let chunks = CHUNKS.map(|chunk| Ok::<_, actix_web::Error>(Bytes::from_static(chunk.as_bytes())));
+        HttpResponse::Ok()
+            .content_type("text/event-stream")
+            .streaming(futures_util::stream::iter(chunks))
+    }
+
+    #[actix_web::test]
+    async fn the_stream_reader_reads_events_across_chunk_boundaries_and_line_endings() {
+        let (request, handle) = serve(events);
         let mut stream = request.stream().await;
         assert_eq!(stream.status, 200);
         assert_eq!(stream.header("content-type"), Some("text/event-stream"));
@@ -536,18 +546,7 @@ mod tests {
         async fn silent() -> HttpResponse {
             HttpResponse::Ok().streaming(futures_util::stream::pending::<Result<Bytes, actix_web::Error>>())
         }
-        let server = HttpServer::new(|| App::new().route("/", web::get().to(silent)))
-            .workers(1)
-            .bind(("127.0.0.1", 0))
-            .expect("bind");
-        let port = server.addrs()[0].port();
-        let running = server.run();
-        let handle = running.handle();
-        actix_web::rt::spawn(running);
-        let request = RequestBuilder {
-            inner: awc::Client::new().get(format!("http://127.0.0.1:{port}/")),
-            body: None,
-        };
+        let (request, handle) = serve(silent);
         let mut stream = request.stream().await;
         let started = std::time::Instant::now();
         assert_eq!(stream.next_line(Duration::from_millis(200)).await, None);
