@@ -35,7 +35,8 @@ use moka::sync::Cache;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::model::{CurrentUser, PASSWORD_BYTES};
+use crate::error::AccountError;
+use crate::model::{CurrentUser, PASSWORD_BYTES, USERNAME_MAX_CHARS};
 use crate::password::PasswordHasher;
 use crate::service;
 use crate::throttle::{Throttle, ThrottleSettings};
@@ -188,7 +189,9 @@ impl Auth {
         mac.finalize().into_bytes().into()
     }
 
-    fn client_address(&self, req: &HttpRequest) -> Option<IpAddr> {
+    /// The address a request comes from, as login throttling counts it: the
+    /// peer, or the forwarded client when the settings trust a proxy.
+    pub fn client_address(&self, req: &HttpRequest) -> Option<IpAddr> {
         if self.trust_forwarded_for {
             if let Some(ip) = req.connection_info().realip_remote_addr().and_then(|addr| {
                 addr.parse::<std::net::SocketAddr>()
@@ -247,7 +250,9 @@ impl Auth {
     /// The user whose username and password these are, checked against the database.
     async fn check_login(&self, pool: &Pool, username: &str, password: &str) -> Result<Option<CurrentUser>, ApiError> {
         // Such a user cannot exist (and PostgreSQL text cannot hold NUL): check the dummy hash.
-        let impossible = password.len() > PASSWORD_BYTES.1 || username.chars().count() > 150 || username.contains('\0');
+        let impossible = password.len() > PASSWORD_BYTES.1
+            || username.chars().count() > USERNAME_MAX_CHARS
+            || username.contains('\0');
         let login = if impossible {
             None
         } else {
@@ -290,30 +295,39 @@ impl Auth {
         }
     }
 
-    /// Whether `password` is the current one of `user` (whose hash is `stored`),
-    /// throttled like a login attempt: it waits for the turn of the client
-    /// and username, counts only when wrong, and gets 429 once the client
-    /// failed too often.
+    /// Checks that `password` is the current one of `user` (whose hash is
+    /// `stored`), throttled like a login attempt from `client` (see
+    /// [`Auth::client_address`]): it waits for the turn of the client and
+    /// username, counts only when wrong, and is refused unchecked once the
+    /// client failed too often.
     pub async fn verify_current_password(
         &self,
-        req: &HttpRequest,
+        client: Option<IpAddr>,
         user: &CurrentUser,
         stored: String,
         password: String,
-    ) -> Result<bool, ApiError> {
-        let turn = self.throttle.turn(self.client_address(req), &user.username).await;
-        let attempt = turn.begin().map_err(ApiError::too_many_requests)?;
+    ) -> Result<(), AccountError> {
+        let turn = self.throttle.turn(client, &user.username).await;
+        let attempt = turn.begin().map_err(AccountError::TooManyAttempts)?;
         let verified = if password.len() > PASSWORD_BYTES.1 {
             Ok(false)
         } else {
             self.hasher.verify(Some(stored), password).await
         };
         match verified {
-            Ok(true) => attempt.release(),
-            Ok(false) => attempt.failed(),
-            Err(_) => attempt.release(),
+            Ok(true) => {
+                attempt.release();
+                Ok(())
+            }
+            Ok(false) => {
+                attempt.failed();
+                Err(AccountError::WrongCurrentPassword)
+            }
+            Err(error) => {
+                attempt.release();
+                Err(AccountError::Hashing(error))
+            }
         }
-        verified.map_err(ApiError::from)
     }
 
     /// The user a request's `Authorization` header proves, or 401/429.

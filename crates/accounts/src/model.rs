@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use database::schema::{api_tokens, users};
 use diesel::prelude::*;
+use sha2::{Digest, Sha256};
 
 /// A registered user, without credentials.
 #[derive(Debug, Clone, Queryable, Selectable, PartialEq, Eq)]
@@ -14,6 +15,20 @@ pub struct User {
     pub username: String,
     /// When the user registered.
     pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// The user's `ETag`: it changes only if the user is replaced.
+    pub fn etag(&self) -> String {
+        let digest = Sha256::digest(format!(
+            "{}\0{}\0{}",
+            self.id,
+            self.username,
+            self.created_at.timestamp_micros()
+        ));
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("\"u{hex}\"")
+    }
 }
 
 /// What a login needs: the user and their password hash.
@@ -84,10 +99,13 @@ pub struct Memberships {
     pub team_ids: Vec<i64>,
 }
 
-/// Whether a username is 1 to 150 letters, digits and `@.+-_`.
+/// Longest username, in characters.
+pub const USERNAME_MAX_CHARS: usize = 150;
+
+/// Whether a username is 1 to [`USERNAME_MAX_CHARS`] letters, digits and `@.+-_`.
 pub fn valid_username(username: &str) -> bool {
     let count = username.chars().count();
-    (1..=150).contains(&count)
+    (1..=USERNAME_MAX_CHARS).contains(&count)
         && username
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
@@ -95,6 +113,39 @@ pub fn valid_username(username: &str) -> bool {
 
 /// Shortest and longest password, in bytes.
 pub const PASSWORD_BYTES: (usize, usize) = (8, 1024);
+
+/// A registration that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// A valid username (see [`valid_username`]).
+    pub username: String,
+    /// The password, as sent, of [`PASSWORD_BYTES`].
+    pub password: String,
+}
+
+/// A password change that passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChange {
+    /// The password the user claims is theirs now (not blank).
+    pub current: String,
+    /// The password to set, of [`PASSWORD_BYTES`].
+    pub new: String,
+}
+
+/// A token to create, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSpec {
+    /// Label, trimmed, 1 to [`TOKEN_NAME_MAX_CHARS`] characters.
+    pub name: String,
+    /// Days until it stops working (within [`TOKEN_LIFETIME_DAYS`]); never when `None`.
+    pub expires_in_days: Option<i64>,
+}
+
+/// Longest token name, in characters.
+pub const TOKEN_NAME_MAX_CHARS: usize = 100;
+
+/// Shortest and longest token lifetime, in days.
+pub const TOKEN_LIFETIME_DAYS: (i64, i64) = (1, 3650);
 
 #[cfg(test)]
 mod tests {

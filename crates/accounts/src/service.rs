@@ -1,29 +1,113 @@
-//! Queries and rules of accounts. Functions take a connection so callers can
-//! compose them in one transaction.
+//! Rules, transactions and queries of accounts.
+//!
+//! Queries take a connection so callers can compose them in one transaction.
+//! The operations that hash a password (registering, changing it) take the
+//! pool instead: argon2 runs while they hold no connection, so a flood of
+//! them cannot starve the pool.
 
-use chrono::{DateTime, Utc};
+use std::net::IpAddr;
+
+use chrono::{DateTime, Duration, Utc};
 use database::schema::{api_tokens, users};
+use database::Pool;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use kernel::IfMatch;
 
-use crate::model::{CurrentUser, Login, NewToken, NewUser, Token, User};
+use crate::auth::{new_token_secret, Auth};
+use crate::directory::TeamDirectory;
+use crate::error::AccountError;
+use crate::model::{
+    CurrentUser, Login, Memberships, NewToken, NewUser, PasswordChange, Registration, Token, TokenSpec, User,
+};
 
 diesel::define_sql_function! {
     /// PostgreSQL's `lower`, for case-insensitive usernames.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-/// Inserts a user; a taken username (ignoring case) is a unique violation.
-pub async fn create_user(conn: &mut AsyncPgConnection, username: &str, password_hash: &str) -> QueryResult<User> {
-    diesel::insert_into(users::table)
-        .values(NewUser {
-            username,
-            password_hash,
-        })
-        .returning(User::as_returning())
-        .get_result(conn)
-        .await
+/// Registers a user with their personal team, in one transaction, and
+/// returns them with their teams. A username taken ignoring case (even by a
+/// concurrent registration) is [`AccountError::UsernameTaken`].
+pub async fn register(
+    pool: &Pool,
+    auth: &Auth,
+    directory: &dyn TeamDirectory,
+    registration: Registration,
+) -> Result<(User, Memberships), AccountError> {
+    let Registration { username, password } = registration;
+    let hash = auth.hasher().hash(password).await.map_err(AccountError::Hashing)?;
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, AccountError, _>(async move |conn| {
+        let user = insert_user(conn, &username, &hash)
+            .await
+            .map_err(AccountError::of_user_insert)?;
+        directory.user_registered(conn, user.id, &user.username).await?;
+        let teams = directory.user_teams(conn, user.id).await?;
+        Ok((user, teams))
+    })
+    .await
+}
+
+/// A user with their teams.
+pub async fn account(
+    conn: &mut AsyncPgConnection,
+    directory: &dyn TeamDirectory,
+    user_id: i64,
+) -> QueryResult<(User, Memberships)> {
+    let user = get_user(conn, user_id).await?;
+    let teams = directory.user_teams(conn, user_id).await?;
+    Ok((user, teams))
+}
+
+/// Changes the password of `user` once the current one is verified
+/// (throttled like a login from `client`: a stolen token must not become a
+/// password oracle), revokes every token of theirs in the same transaction,
+/// and forgets their cached logins.
+pub async fn change_password(
+    pool: &Pool,
+    auth: &Auth,
+    user: &CurrentUser,
+    client: Option<IpAddr>,
+    change: PasswordChange,
+) -> Result<(), AccountError> {
+    let stored = {
+        let mut conn = pool.get().await?;
+        password_hash(&mut conn, user.id).await?
+    };
+    auth.verify_current_password(client, user, stored, change.current)
+        .await?;
+    let hash = auth.hasher().hash(change.new).await.map_err(AccountError::Hashing)?;
+    let mut conn = pool.get().await?;
+    replace_password(&mut conn, user.id, &hash).await?;
+    auth.forget_user(user.id);
+    Ok(())
+}
+
+/// Deletes the account of `user_id` (their tokens, memberships and personal
+/// team go with it) when `if_match` admits its current state and the
+/// directory does not refuse; then forgets what was cached of it.
+pub async fn delete_account(
+    conn: &mut AsyncPgConnection,
+    auth: &Auth,
+    directory: &dyn TeamDirectory,
+    user_id: i64,
+    if_match: &IfMatch,
+) -> Result<(), AccountError> {
+    conn.transaction::<_, AccountError, _>(async move |conn| {
+        let current = get_user(conn, user_id).await?;
+        if !if_match.allows(&current.etag()) {
+            return Err(AccountError::Stale);
+        }
+        directory.user_deleting(conn, user_id).await?;
+        diesel::delete(users::table.find(user_id)).execute(conn).await?;
+        Ok(())
+    })
+    .await?;
+    auth.forget_user(user_id);
+    directory.user_deleted(user_id);
+    Ok(())
 }
 
 /// The user with this username, ignoring case.
@@ -36,72 +120,26 @@ pub async fn find_login(conn: &mut AsyncPgConnection, username: &str) -> QueryRe
         .optional()
 }
 
-/// The password hash of a user.
-pub async fn password_hash(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<String> {
-    users::table
-        .find(user_id)
-        .select(users::password_hash)
-        .first(conn)
-        .await
-}
-
-/// A user by id.
-pub async fn get_user(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<User> {
-    users::table.find(user_id).select(User::as_select()).first(conn).await
-}
-
-/// Users by id, in the order of `ids` when found.
-pub async fn get_users(conn: &mut AsyncPgConnection, ids: &[i64]) -> QueryResult<Vec<User>> {
-    users::table
-        .filter(users::id.eq_any(ids))
-        .select(User::as_select())
-        .order(users::id)
-        .load(conn)
-        .await
-}
-
-/// Replaces a password hash and revokes every token of the user, in one
-/// transaction: never a new password with the old tokens still valid.
-pub async fn change_password(conn: &mut AsyncPgConnection, user_id: i64, password_hash: &str) -> QueryResult<()> {
-    conn.transaction(async move |conn| {
-        diesel::update(users::table.find(user_id))
-            .set((
-                users::password_hash.eq(password_hash),
-                users::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-        diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id)))
-            .execute(conn)
-            .await?;
-        Ok(())
-    })
-    .await
-}
-
-/// Deletes a user; their tokens and memberships go with them.
-pub async fn delete_user(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<usize> {
-    diesel::delete(users::table.find(user_id)).execute(conn).await
-}
-
-/// Stores a token's hash.
+/// Creates a token for `user_id`; returns it with its secret, which is
+/// stored only as a hash.
 pub async fn create_token(
     conn: &mut AsyncPgConnection,
     user_id: i64,
-    name: &str,
-    token_hash: &[u8],
-    expires_at: Option<DateTime<Utc>>,
-) -> QueryResult<Token> {
-    diesel::insert_into(api_tokens::table)
+    spec: &TokenSpec,
+) -> QueryResult<(Token, String)> {
+    let expires_at: Option<DateTime<Utc>> = spec.expires_in_days.map(|days| Utc::now() + Duration::days(days));
+    let (secret, hash) = new_token_secret();
+    let token = diesel::insert_into(api_tokens::table)
         .values(NewToken {
             user_id,
-            name,
-            token_hash,
+            name: &spec.name,
+            token_hash: &hash,
             expires_at,
         })
         .returning(Token::as_returning())
         .get_result(conn)
-        .await
+        .await?;
+    Ok((token, secret))
 }
 
 /// A page of a user's tokens by id, after `after_id`.
@@ -123,10 +161,15 @@ pub async fn list_tokens(
     query.load(conn).await
 }
 
-/// Deletes one of the user's tokens; returns its hash, or `None` when the
-/// user has no such token.
-pub async fn delete_token(conn: &mut AsyncPgConnection, user_id: i64, token_id: i64) -> QueryResult<Option<Vec<u8>>> {
-    diesel::delete(
+/// Revokes one of the user's tokens and forgets its cached lookup;
+/// [`AccountError::NoSuchToken`] when the user has no such token.
+pub async fn revoke_token(
+    conn: &mut AsyncPgConnection,
+    auth: &Auth,
+    user_id: i64,
+    token_id: i64,
+) -> Result<(), AccountError> {
+    let hash: Vec<u8> = diesel::delete(
         api_tokens::table
             .filter(api_tokens::id.eq(token_id))
             .filter(api_tokens::user_id.eq(user_id)),
@@ -134,7 +177,10 @@ pub async fn delete_token(conn: &mut AsyncPgConnection, user_id: i64, token_id: 
     .returning(api_tokens::token_hash)
     .get_result(conn)
     .await
-    .optional()
+    .optional()?
+    .ok_or(AccountError::NoSuchToken)?;
+    auth.forget_token(&hash);
+    Ok(())
 }
 
 /// The user owning an unexpired token with this hash, and its expiry.
@@ -155,4 +201,49 @@ pub async fn token_user(
         .await
         .optional()
         .map(|row| row.map(|(id, username, expires_at)| (CurrentUser { id, username }, expires_at)))
+}
+
+/// Inserts a user; a taken username (ignoring case) is a unique violation.
+async fn insert_user(conn: &mut AsyncPgConnection, username: &str, password_hash: &str) -> QueryResult<User> {
+    diesel::insert_into(users::table)
+        .values(NewUser {
+            username,
+            password_hash,
+        })
+        .returning(User::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// A user by id.
+async fn get_user(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<User> {
+    users::table.find(user_id).select(User::as_select()).first(conn).await
+}
+
+/// The password hash of a user.
+async fn password_hash(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<String> {
+    users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .first(conn)
+        .await
+}
+
+/// Replaces a password hash and revokes every token of the user, in one
+/// transaction: never a new password with the old tokens still valid.
+async fn replace_password(conn: &mut AsyncPgConnection, user_id: i64, password_hash: &str) -> QueryResult<()> {
+    conn.transaction(async move |conn| {
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id)))
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
 }

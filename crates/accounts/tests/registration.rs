@@ -322,3 +322,35 @@ async fn guessing_the_current_password_is_throttled() {
         "the password is unchanged"
     );
 }
+
+#[actix_web::test]
+async fn if_match_on_deleting_my_account_is_honoured_in_1_0_too() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let etag = app
+        .get("/api/users/me")
+        .v2()
+        .auth(&ada)
+        .send()
+        .await
+        .header("etag")
+        .expect("ETag in 2.0")
+        .to_owned();
+    let stale = app
+        .delete("/api/users/me/")
+        .auth(&ada)
+        .header("If-Match", "\"u0000000000000000\"")
+        .send()
+        .await;
+    assert_eq!(stale.status, 412, "{}", stale.text);
+    assert!(stale.json["detail"].is_string(), "a 1.0 error body: {}", stale.text);
+    assert_eq!(count_users(&app, "ada").await, 1, "a stale If-Match keeps the account");
+    let fresh = app
+        .delete("/api/users/me/")
+        .auth(&ada)
+        .header("If-Match", &etag)
+        .send()
+        .await;
+    assert_eq!(fresh.status, 204, "{}", fresh.text);
+    assert_eq!(count_users(&app, "ada").await, 0);
+}

@@ -3,42 +3,172 @@
 pub mod v1;
 pub mod v2;
 
+use api_versioning::ApiVersion;
 use chrono::{DateTime, Utc};
+use kernel::input::{parse_id, NOT_A_STRING, NOT_BLANK, REQUIRED};
+use kernel::{Field, FieldErrors};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::model::Token;
+use crate::model::{
+    valid_username, Memberships, PasswordChange, Registration, Token, TokenSpec, User, PASSWORD_BYTES,
+    TOKEN_LIFETIME_DAYS, TOKEN_NAME_MAX_CHARS, USERNAME_MAX_CHARS,
+};
+
+const INVALID_USERNAME: &str =
+    "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
+
+/// `user` with `teams` in `version`'s shape.
+pub fn user(version: ApiVersion, user: &User, teams: &Memberships) -> Value {
+    match version {
+        ApiVersion::V1 => serde_json::to_value(v1::UserV1::new(user, teams)),
+        ApiVersion::V2 => serde_json::to_value(v2::UserV2::new(user, teams)),
+    }
+    .unwrap_or(Value::Null)
+}
+
+// Each field has its own `#[serde(default)]` (absent is a `Field` too): on the
+// struct, utoipa would document every field's default.
 
 /// `POST /api/users/` body.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// 1 to 150 letters, digits and `@.+-_`; unique ignoring case.
-    #[schema(min_length = 1, max_length = 150, pattern = r"^[\w.@+-]+$")]
-    pub username: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 150, pattern = r"^[\w.@+-]+$")]
+    pub username: Field,
     /// 8 to 1024 bytes.
-    #[schema(min_length = 8, max_length = 1024)]
-    pub password: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 1024)]
+    pub password: Field,
+}
+
+impl RegisterRequest {
+    /// The registration, or every field's problem in the seed's words.
+    pub fn validate(&self) -> Result<Registration, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let username = match self.username.value() {
+            None => {
+                errors.add("username", REQUIRED);
+                None
+            }
+            Some(Value::String(s)) if s.is_empty() => {
+                errors.add("username", NOT_BLANK);
+                None
+            }
+            Some(Value::String(s)) if s.chars().count() > USERNAME_MAX_CHARS => {
+                errors.add(
+                    "username",
+                    format!("Ensure this field has no more than {USERNAME_MAX_CHARS} characters."),
+                );
+                None
+            }
+            Some(Value::String(s)) if !valid_username(s) => {
+                errors.add("username", INVALID_USERNAME);
+                None
+            }
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errors.add("username", NOT_A_STRING);
+                None
+            }
+        };
+        let password = self
+            .password
+            .password("password", PASSWORD_BYTES.0, PASSWORD_BYTES.1, &mut errors);
+        match (username, password) {
+            (Some(username), Some(password)) if errors.is_empty() => Ok(Registration { username, password }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// `PUT /api/users/me/password/` body.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PasswordChangeRequest {
     /// The password now in use.
-    pub current_password: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true)]
+    pub current_password: Field,
     /// 8 to 1024 bytes.
-    #[schema(min_length = 8, max_length = 1024)]
-    pub new_password: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 1024)]
+    pub new_password: Field,
+}
+
+impl PasswordChangeRequest {
+    /// The change, or every field's problem in the seed's words.
+    pub fn validate(&self) -> Result<PasswordChange, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let current = match self.current_password.value() {
+            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(Value::String(_)) => {
+                errors.add("current_password", NOT_BLANK);
+                None
+            }
+            None => {
+                errors.add("current_password", REQUIRED);
+                None
+            }
+            Some(_) => {
+                errors.add("current_password", NOT_A_STRING);
+                None
+            }
+        };
+        let new = self
+            .new_password
+            .password("new_password", PASSWORD_BYTES.0, PASSWORD_BYTES.1, &mut errors);
+        match (current, new) {
+            (Some(current), Some(new)) if errors.is_empty() => Ok(PasswordChange { current, new }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// `POST /api/tokens/` body.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// A label, 1 to 100 characters.
-    #[schema(min_length = 1, max_length = 100)]
-    pub name: String,
+    #[serde(default)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    pub name: Field,
     /// Days until the token stops working (1 to 3650); never when absent or null.
-    #[schema(minimum = 1, maximum = 3650)]
-    pub expires_in_days: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 3650)]
+    pub expires_in_days: Field,
+}
+
+impl TokenRequest {
+    /// The token to create, or every field's problem in the seed's words.
+    pub fn validate(&self) -> Result<TokenSpec, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = self
+            .name
+            .string("name", true, TOKEN_NAME_MAX_CHARS, &mut errors)
+            .flatten();
+        let (shortest, longest) = TOKEN_LIFETIME_DAYS;
+        let expires_in_days = match self.expires_in_days.value() {
+            None | Some(Value::Null) => None,
+            // Numbers only: unlike ids, a numeric string is refused here.
+            Some(value) => {
+                match parse_id(value).filter(|days| (shortest..=longest).contains(days) && value.is_number()) {
+                    Some(days) => Some(days),
+                    None => {
+                        errors.add(
+                            "expires_in_days",
+                            format!("Ensure this value is a whole number from {shortest} to {longest}."),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        match name {
+            Some(name) if errors.is_empty() => Ok(TokenSpec { name, expires_in_days }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// An API token, without its secret.
@@ -52,6 +182,15 @@ pub struct TokenInfo {
     pub created_at: DateTime<Utc>,
     /// Expiry, or null for never.
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A 2.0 page of API tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPageV2 {
+    /// The tokens of this page, oldest first.
+    pub items: Vec<TokenInfo>,
+    /// The `cursor` of the next page, or null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A new API token with its secret, shown only in this response.
@@ -90,5 +229,74 @@ impl TokenCreated {
             created_at: token.created_at,
             expires_at: token.expires_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn read<T: serde::de::DeserializeOwned>(body: Value) -> T {
+        serde_json::from_value(body).expect("any object reads")
+    }
+
+    #[test]
+    fn a_registration_reports_every_field_in_the_seed_words() {
+        let errors = read::<RegisterRequest>(json!({"username": null, "id": 4}))
+            .validate()
+            .expect_err("refused");
+        assert_eq!(
+            errors.to_nested(),
+            json!({"username": [NOT_A_STRING], "password": [REQUIRED]})
+        );
+        let errors = read::<RegisterRequest>(json!({"username": "a b", "password": "short"}))
+            .validate()
+            .expect_err("refused");
+        assert_eq!(
+            errors.to_nested(),
+            json!({"username": [INVALID_USERNAME], "password": ["Ensure this field has at least 8 characters."]})
+        );
+        let ok = read::<RegisterRequest>(json!({"username": "ada", "password": " spaced out "}))
+            .validate()
+            .expect("valid");
+        assert_eq!(ok.password, " spaced out ", "passwords are kept as sent");
+    }
+
+    #[test]
+    fn a_password_change_needs_a_current_password() {
+        let errors = read::<PasswordChangeRequest>(json!({"current_password": "", "new_password": 12345678}))
+            .validate()
+            .expect_err("refused");
+        assert_eq!(
+            errors.to_nested(),
+            json!({"current_password": [NOT_BLANK], "new_password": [NOT_A_STRING]})
+        );
+    }
+
+    #[test]
+    fn token_expiry_takes_numbers_only_and_null_means_never() {
+        let days = "Ensure this value is a whole number from 1 to 3650.";
+        for expires in [json!("30"), json!(0), json!(3651), json!(1.5), json!(true)] {
+            let errors = read::<TokenRequest>(json!({"name": "ci", "expires_in_days": expires}))
+                .validate()
+                .expect_err("refused");
+            assert_eq!(errors.to_nested(), json!({"expires_in_days": [days]}), "{expires}");
+        }
+        let never = read::<TokenRequest>(json!({"name": "  ci  ", "expires_in_days": null}))
+            .validate()
+            .expect("valid");
+        assert_eq!(
+            never,
+            TokenSpec {
+                name: "ci".to_owned(),
+                expires_in_days: None
+            }
+        );
+        let month = read::<TokenRequest>(json!({"name": "ci", "expires_in_days": 30.0}))
+            .validate()
+            .expect("valid");
+        assert_eq!(month.expires_in_days, Some(30));
     }
 }
