@@ -155,6 +155,51 @@ impl TeamCache {
     }
 }
 
+/// The result of a committed change of teams, with what the change made
+/// stale in [`TeamCache`]. The result is reached only through
+/// [`Committed::forget_stale`], so no caller can skip the forgetting.
+#[derive(Debug)]
+#[must_use = "the cache still holds what the change made stale: call `forget_stale`"]
+pub struct Committed<T> {
+    value: T,
+    team_id: Option<i64>,
+    user_id: Option<i64>,
+}
+
+impl<T> Committed<T> {
+    /// A change whose result is `value`, which made nothing stale yet.
+    pub(crate) fn new(value: T) -> Self {
+        Self {
+            value,
+            team_id: None,
+            user_id: None,
+        }
+    }
+
+    /// The change touched team `team_id` (see [`TeamCache::forget_team`]).
+    pub(crate) fn team(mut self, team_id: i64) -> Self {
+        self.team_id = Some(team_id);
+        self
+    }
+
+    /// The change touched user `user_id`'s teams (see [`TeamCache::forget_user`]).
+    pub(crate) fn user(mut self, user_id: i64) -> Self {
+        self.user_id = Some(user_id);
+        self
+    }
+
+    /// Drops from `cache` what the change made stale, and gives its result.
+    pub fn forget_stale(self, cache: &TeamCache) -> T {
+        if let Some(team_id) = self.team_id {
+            cache.forget_team(team_id);
+        }
+        if let Some(user_id) = self.user_id {
+            cache.forget_user(user_id);
+        }
+        self.value
+    }
+}
+
 /// The team `team_id` among `teams` (ordered by id, as [`TeamCache::of_user`] gives them).
 pub fn find(teams: &[TeamWithMembers], team_id: i64) -> Option<&TeamWithMembers> {
     teams
@@ -191,48 +236,61 @@ mod tests {
         }
     }
 
-    fn cached_users(views: &TeamCache) -> Vec<i64> {
-        (1..=4).filter(|user| views.cached(*user).is_some()).collect()
+    fn cached_users(cache: &TeamCache) -> Vec<i64> {
+        (1..=4).filter(|user| cache.cached(*user).is_some()).collect()
     }
 
     fn filled() -> TeamCache {
-        let views = TeamCache::new(100);
-        views.set_live(true);
-        let cache = views.cache.as_ref().expect("a cache");
-        cache.insert(1, vec![team(10, &[1, 2]), team(11, &[1])].into());
-        cache.insert(2, vec![team(10, &[1, 2])].into());
-        cache.insert(3, vec![team(12, &[3])].into());
-        cache.insert(4, vec![team(13, &[4])].into());
-        views
+        let cache = TeamCache::new(100);
+        cache.set_live(true);
+        let entries = cache.cache.as_ref().expect("a cache");
+        entries.insert(1, vec![team(10, &[1, 2]), team(11, &[1])].into());
+        entries.insert(2, vec![team(10, &[1, 2])].into());
+        entries.insert(3, vec![team(12, &[3])].into());
+        entries.insert(4, vec![team(13, &[4])].into());
+        cache
     }
 
     #[test]
     fn forgetting_a_team_drops_the_entries_that_hold_it_only() {
-        let views = filled();
-        views.forget_team(10);
-        assert_eq!(cached_users(&views), [3, 4]);
-        views.forget_team(12);
-        assert_eq!(cached_users(&views), [4]);
+        let cache = filled();
+        cache.forget_team(10);
+        assert_eq!(cached_users(&cache), [3, 4]);
+        cache.forget_team(12);
+        assert_eq!(cached_users(&cache), [4]);
     }
 
     #[test]
     fn forgetting_a_user_drops_their_entry_and_the_entries_listing_them() {
-        let views = filled();
-        views.forget_user(2);
-        assert_eq!(cached_users(&views), [3, 4]);
-        let views = filled();
-        views.forget_user(3);
-        assert_eq!(cached_users(&views), [1, 2, 4]);
+        let cache = filled();
+        cache.forget_user(2);
+        assert_eq!(cached_users(&cache), [3, 4]);
+        let cache = filled();
+        cache.forget_user(3);
+        assert_eq!(cached_users(&cache), [1, 2, 4]);
+    }
+
+    #[test]
+    fn a_committed_change_gives_its_result_once_it_forgot_what_it_made_stale() {
+        let cache = filled();
+        assert_eq!(Committed::new("renamed").team(12).forget_stale(&cache), "renamed");
+        assert_eq!(cached_users(&cache), [1, 2, 4]);
+        let cache = filled();
+        Committed::new(()).team(13).user(2).forget_stale(&cache);
+        assert_eq!(cached_users(&cache), [3]);
+        let cache = filled();
+        Committed::new(()).forget_stale(&cache);
+        assert_eq!(cached_users(&cache), [1, 2, 3, 4]);
     }
 
     #[test]
     fn nothing_is_served_while_not_live_and_going_live_starts_empty() {
-        let views = filled();
-        views.set_live(false);
-        assert!(!views.is_live());
-        assert_eq!(cached_users(&views), Vec::<i64>::new());
-        let views = filled();
-        views.set_live(true);
-        assert_eq!(cached_users(&views), Vec::<i64>::new());
+        let cache = filled();
+        cache.set_live(false);
+        assert!(!cache.is_live());
+        assert_eq!(cached_users(&cache), Vec::<i64>::new());
+        let cache = filled();
+        cache.set_live(true);
+        assert_eq!(cached_users(&cache), Vec::<i64>::new());
     }
 }

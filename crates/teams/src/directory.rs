@@ -15,13 +15,13 @@ use crate::service;
 /// and tells [`TeamCache`] when an account is gone.
 #[derive(Debug, Clone)]
 pub struct Directory {
-    views: Arc<TeamCache>,
+    cache: Arc<TeamCache>,
 }
 
 impl Directory {
-    /// The directory over these cached views.
-    pub fn new(views: Arc<TeamCache>) -> Self {
-        Self { views }
+    /// The directory, telling `cache` of deleted accounts.
+    pub fn new(cache: Arc<TeamCache>) -> Self {
+        Self { cache }
     }
 }
 
@@ -68,6 +68,6 @@ impl TeamDirectory for Directory {
     }
 
     fn user_deleted(&self, user_id: i64) {
-        self.views.forget_user(user_id);
+        self.cache.forget_user(user_id);
     }
 }

@@ -77,8 +77,3 @@ impl From<TeamError> for ApiError {
         }
     }
 }
-
-/// Whether a query failed on a unique index.
-pub(crate) fn is_unique_violation(error: &DieselError) -> bool {
-    matches!(error, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
-}

@@ -1,10 +1,12 @@
 //! Teams: who shares palettes with whom. Members have a role, `owner` or
 //! `member`; only invited users join; a non-member sees nothing of a team.
 //!
-//! - [`service`] holds the rules and queries, also used by other domains
-//!   (`member_team_ids`, `role_of`, `teams_with_members`, ...);
+//! - [`service`] holds the rules, queries and transactions (teams, members,
+//!   invitations), some also used by other domains;
+//! - [`query`] what other domains compose from teams' tables;
+//! - [`error`] why an operation was refused ([`TeamError`]);
 //! - [`routes`] the handlers of `/api/teams/...` and `/api/invitations/`;
-//! - [`wire`] the response shapes of each API version;
+//! - [`wire`] the response shapes of each API version and the request types;
 //! - [`TeamCache`] each user's teams, cached for palette lists;
 //! - [`Directory`] what accounts needs from teams.
 

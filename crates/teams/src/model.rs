@@ -1,9 +1,12 @@
 //! Rows and domain types of teams.
 
 use chrono::{DateTime, Utc};
-use database::schema::{invitations, team_members, teams};
+use database::schema::{team_members, teams};
 use diesel::prelude::*;
 use kernel::etag::Fnv64;
+
+/// Longest team name, in characters, after trimming.
+pub const TEAM_NAME_MAX_CHARS: usize = 150;
 
 /// A member's role in a team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,22 +126,6 @@ pub struct NewMember<'a> {
     pub user_id: i64,
     /// `owner` or `member`.
     pub role: &'a str,
-}
-
-/// A pending invitation.
-#[derive(Debug, Clone, Queryable, Selectable, PartialEq, Eq)]
-#[diesel(table_name = invitations, check_for_backend(diesel::pg::Pg))]
-pub struct Invitation {
-    /// Primary key.
-    pub id: i64,
-    /// The team the invitee may join.
-    pub team_id: i64,
-    /// The invited user.
-    pub invitee_id: i64,
-    /// The owner who invited, if still registered.
-    pub inviter_id: Option<i64>,
-    /// When the invitation was made.
-    pub created_at: DateTime<Utc>,
 }
 
 /// An invitation as shown: with its team, the invitee and who invited.

@@ -4,8 +4,9 @@
 //! for it and everything under it, exactly as for an id that does not exist;
 //! a member trying an owner's action gets 403.
 //!
-//! Every handler that changes memberships, a team or its existence tells
-//! [`TeamCache`] which team or user changed, once its change has committed.
+//! Every handler that changes memberships, a team or its existence gets the
+//! change back as a [`cache::Committed`] and applies it to [`TeamCache`]
+//! once the change has committed ([`cache::Committed::forget_stale`]).
 //!
 //! Handlers take `web::Path` before `CurrentUser`: actix extracts arguments in
 //! order and answers with the first failure, so a path that names no team
@@ -13,17 +14,16 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use api_versioning::{respond, ApiVersion};
+use api_versioning::body::JsonBody;
+use api_versioning::paging::Page;
+use api_versioning::{respond, ApiVersion, V1_MEDIA_TYPE, V2_MEDIA_TYPE};
 use database::Pool;
-use kernel::pagination::split_page;
-use kernel::IfMatch;
-use kernel::{input, ApiError, Cursor, FieldErrors, PageParams};
-use serde_json::{Map, Value};
+use kernel::{ApiError, Cursor, IfMatch};
 
 use accounts::CurrentUser;
 
 use crate::cache::{self, TeamCache};
-use crate::model::{Role, TeamWithMembers};
+use crate::model::TeamWithMembers;
 use crate::service;
 use crate::wire::v1::TeamV1;
 use crate::wire::v2::{TeamPageV2, TeamV2};
@@ -31,9 +31,6 @@ use crate::wire::{
     TeamInvitation, TeamInvitationPageV2, TeamInvitationRequest, TeamMember, TeamMemberPageV2, TeamPatchRequest,
     TeamRequest, TeamRoleRequest,
 };
-
-/// Longest team name, in characters, after trimming.
-const TEAM_NAME_CHARS: usize = 150;
 
 /// A team in the version's shape, with its `ETag` in 2.0.
 fn team_response(status: StatusCode, version: ApiVersion, viewer_id: i64, team: &TeamWithMembers) -> HttpResponse {
@@ -44,81 +41,38 @@ fn team_response(status: StatusCode, version: ApiVersion, viewer_id: i64, team: 
     }
 }
 
-/// The `If-Match` a write must satisfy: 2.0 only, as 1.0 has no `ETag`s.
-fn if_match(req: &HttpRequest, version: ApiVersion) -> IfMatch {
-    match version {
-        ApiVersion::V1 => IfMatch::any(),
-        ApiVersion::V2 => IfMatch::of(req),
-    }
-}
-
-/// `name` from a write body: trimmed, 1 to 150 characters.
-fn read_name(body: &Value, required: bool) -> Result<Option<String>, ApiError> {
-    let map = input::object(body)?;
-    let mut errors = FieldErrors::new();
-    let name = input::string(map, "name", required, TEAM_NAME_CHARS, &mut errors);
-    errors.into_result()?;
-    Ok(name.flatten())
-}
-
-/// `role` from a role change body: `owner` or `member`.
-fn read_role(map: &Map<String, Value>) -> Result<Role, ApiError> {
-    match map.get("role") {
-        None => Err(ApiError::field("role", "This field is required.")),
-        Some(Value::Null) => Err(ApiError::field("role", "This field may not be null.")),
-        Some(Value::String(s)) => Role::parse(s).ok_or_else(|| {
-            ApiError::field(
-                "role",
-                format!("\"{s}\" is not a valid choice: use \"owner\" or \"member\"."),
-            )
-        }),
-        Some(other) => Err(ApiError::field(
-            "role",
-            format!("\"{other}\" is not a valid choice: use \"owner\" or \"member\"."),
-        )),
-    }
-}
-
-/// `?limit=` and `?cursor=`, and the id the cursor points after.
-fn page_params(query: &[(String, String)], version: ApiVersion) -> Result<(PageParams, Option<i64>), ApiError> {
-    let page = PageParams::parse(query, version.default_limit())?;
-    let after = page.cursor.as_ref().map(|c| c.int(0)).transpose()?;
-    Ok((page, after))
+/// The id the page's cursor points after: every list of teams is by one id.
+fn after_id(page: &Page) -> Result<Option<i64>, ApiError> {
+    page.cursor.as_ref().map(|c| c.int(0)).transpose()
 }
 
 /// My teams, by id.
 #[utoipa::path(
     tag = "teams",
     security(("basic" = []), ("bearer" = [])),
-    params(
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
-        ("cursor" = Option<String>, Query, description = "The cursor of the next page"),
-    ),
+    params(Page),
     responses(
         (status = 200, description = "1.0: a bare array (next page in `Link`); 2.0: `items` and `next_cursor`",
             headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
             content(
-                (Vec<TeamV1> = "application/vnd.photoroom+json; version=1.0"),
-                (TeamPageV2 = "application/vnd.photoroom+json; version=2.0"),
+                (Vec<TeamV1> = V1_MEDIA_TYPE),
+                (TeamPageV2 = V2_MEDIA_TYPE),
             )),
-        (status = 400, description = "Invalid limit or cursor"),
-        (status = 401, description = "Missing or wrong credentials"),
     )
 )]
 #[get("/teams")]
 async fn list_teams(
     req: HttpRequest,
-    version: ApiVersion,
     user: CurrentUser,
+    page: Page,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    query: web::Query<Vec<(String, String)>>,
+    cache: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, after) = page_params(&query, version)?;
+    let after = after_id(&page)?;
     // All my teams, by id, cached or in one statement; the page is cut here.
-    let teams = match views.cached(user.id) {
+    let teams = match cache.cached(user.id) {
         Some(teams) => teams,
-        None => views.of_user(&mut *pool.get().await?, user.id).await?,
+        None => cache.of_user(&mut *pool.get().await?, user.id).await?,
     };
     let fetch = usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX);
     let rows: Vec<TeamWithMembers> = teams
@@ -127,15 +81,15 @@ async fn list_teams(
         .take(fetch)
         .cloned()
         .collect();
-    let (rows, next) = split_page(rows, page.limit, |t| Cursor(vec![t.team.id.into()]));
-    Ok(match version {
+    let (rows, next) = page.split(rows, |t| Cursor(vec![t.team.id.into()]));
+    Ok(match page.version {
         ApiVersion::V1 => {
             let items: Vec<TeamV1> = rows.iter().map(TeamV1::from).collect();
-            respond::list(&req, version, &items, next.as_ref())
+            page.respond(&req, &items, next.as_ref())
         }
         ApiVersion::V2 => {
             let items: Vec<TeamV2> = rows.iter().map(|t| TeamV2::new(t, user.id)).collect();
-            respond::list(&req, version, &items, next.as_ref())
+            page.respond(&req, &items, next.as_ref())
         }
     })
 }
@@ -152,11 +106,10 @@ async fn list_teams(
                 ("ETag" = String, description = "2.0: the team's entity tag"),
             ),
             content(
-                (TeamV1 = "application/vnd.photoroom+json; version=1.0"),
-                (TeamV2 = "application/vnd.photoroom+json; version=2.0"),
+                (TeamV1 = V1_MEDIA_TYPE),
+                (TeamV2 = V2_MEDIA_TYPE),
             )),
         (status = 400, description = "Invalid name; in 1.0 also a name taken by another team"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 409, description = "2.0: another team has that name, ignoring case"),
     )
 )]
@@ -165,13 +118,14 @@ async fn create_team(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    body: web::Json<Value>,
+    cache: web::Data<TeamCache>,
+    JsonBody(body): JsonBody<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = read_name(&body, true)?.ok_or_else(|| ApiError::field("name", "This field is required."))?;
+    let name = body.validate().map_err(ApiError::validation)?;
     let mut conn = pool.get().await?;
-    let team = service::create_team(&mut conn, user.id, &name).await?;
-    views.forget_user(user.id);
+    let team = service::create_team(&mut conn, user.id, &name)
+        .await?
+        .forget_stale(&cache);
     let mut response = team_response(StatusCode::CREATED, version, user.id, &team);
     if let Ok(location) = header::HeaderValue::from_str(&format!("/api/teams/{}/", team.team.id)) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -188,10 +142,9 @@ async fn create_team(
         (status = 200, description = "The team",
             headers(("ETag" = String, description = "2.0: the team's entity tag")),
             content(
-                (TeamV1 = "application/vnd.photoroom+json; version=1.0"),
-                (TeamV2 = "application/vnd.photoroom+json; version=2.0"),
+                (TeamV1 = V1_MEDIA_TYPE),
+                (TeamV2 = V2_MEDIA_TYPE),
             )),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such team, or not a member"),
     )
 )]
@@ -201,10 +154,10 @@ async fn get_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
+    cache: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let team_id = path.into_inner();
-    let cached = views.cached(user.id);
+    let cached = cache.cached(user.id);
     if let Some(team) = cached.as_deref().and_then(|teams| cache::find(teams, team_id)) {
         return Ok(team_response(StatusCode::OK, version, user.id, team));
     }
@@ -219,36 +172,43 @@ async fn get_team(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Team id"),
-        ("If-Match" = Option<String>, Header, description = "2.0: the team's `ETag` as read; a stale one gets 412"),
+        ("If-Match" = Option<String>, Header, description = "The team's `ETag` as read (in either version); a stale one gets 412"),
     ),
     request_body(content = TeamRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The renamed team",
             headers(("ETag" = String, description = "2.0: the team's new entity tag")),
             content(
-                (TeamV1 = "application/vnd.photoroom+json; version=1.0"),
-                (TeamV2 = "application/vnd.photoroom+json; version=2.0"),
+                (TeamV1 = V1_MEDIA_TYPE),
+                (TeamV2 = V2_MEDIA_TYPE),
             )),
         (status = 400, description = "Invalid name; in 1.0 also a taken name or a personal team"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 403, description = "A member who is not an owner"),
         (status = 404, description = "No such team, or not a member"),
         (status = 409, description = "2.0: another team has that name, or the team is personal"),
-        (status = 412, description = "2.0: `If-Match` does not match the team's `ETag`"),
+        (status = 412, description = "`If-Match` does not match the team's `ETag`"),
     )
 )]
 #[put("/teams/{id}")]
 async fn replace_team(
-    req: HttpRequest,
     version: ApiVersion,
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    body: web::Json<Value>,
+    cache: web::Data<TeamCache>,
+    if_match: IfMatch,
+    JsonBody(body): JsonBody<TeamRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = read_name(&body, true)?;
-    rename(&req, version, &user, &pool, &views, path.into_inner(), name).await
+    let name = body.validate().map_err(ApiError::validation)?;
+    rename(
+        version,
+        &user,
+        (&pool, &cache),
+        path.into_inner(),
+        Some(name),
+        &if_match,
+    )
+    .await
 }
 
 /// Rename a team I own; without `name` nothing changes.
@@ -257,51 +217,50 @@ async fn replace_team(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Team id"),
-        ("If-Match" = Option<String>, Header, description = "2.0: the team's `ETag` as read; a stale one gets 412"),
+        ("If-Match" = Option<String>, Header, description = "The team's `ETag` as read (in either version); a stale one gets 412"),
     ),
     request_body(content = TeamPatchRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The team",
             headers(("ETag" = String, description = "2.0: the team's new entity tag")),
             content(
-                (TeamV1 = "application/vnd.photoroom+json; version=1.0"),
-                (TeamV2 = "application/vnd.photoroom+json; version=2.0"),
+                (TeamV1 = V1_MEDIA_TYPE),
+                (TeamV2 = V2_MEDIA_TYPE),
             )),
         (status = 400, description = "Invalid name; in 1.0 also a taken name or a personal team"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 403, description = "A member who is not an owner"),
         (status = 404, description = "No such team, or not a member"),
         (status = 409, description = "2.0: another team has that name, or the team is personal"),
-        (status = 412, description = "2.0: `If-Match` does not match the team's `ETag`"),
+        (status = 412, description = "`If-Match` does not match the team's `ETag`"),
     )
 )]
 #[patch("/teams/{id}")]
 async fn update_team(
-    req: HttpRequest,
     version: ApiVersion,
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    body: web::Json<Value>,
+    cache: web::Data<TeamCache>,
+    if_match: IfMatch,
+    JsonBody(body): JsonBody<TeamPatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = read_name(&body, false)?;
-    rename(&req, version, &user, &pool, &views, path.into_inner(), name).await
+    let name = body.validate().map_err(ApiError::validation)?;
+    rename(version, &user, (&pool, &cache), path.into_inner(), name, &if_match).await
 }
 
+/// What `PUT` and `PATCH` share: the rename, and the renamed team in the version's shape.
 async fn rename(
-    req: &HttpRequest,
     version: ApiVersion,
     user: &CurrentUser,
-    pool: &Pool,
-    views: &TeamCache,
+    (pool, cache): (&Pool, &TeamCache),
     team_id: i64,
     name: Option<String>,
+    if_match: &IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let precondition = if_match(req, version);
     let mut conn = pool.get().await?;
-    let team = service::rename_team(&mut conn, team_id, user.id, name.as_deref(), &precondition).await?;
-    views.forget_team(team_id);
+    let team = service::rename_team(&mut conn, team_id, user.id, name.as_deref(), if_match)
+        .await?
+        .forget_stale(cache);
     Ok(team_response(StatusCode::OK, version, user.id, &team))
 }
 
@@ -311,32 +270,29 @@ async fn rename(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Team id"),
-        ("If-Match" = Option<String>, Header, description = "2.0: the team's `ETag` as read; a stale one gets 412"),
+        ("If-Match" = Option<String>, Header, description = "The team's `ETag` as read (in either version); a stale one gets 412"),
     ),
     responses(
         (status = 204, description = "Deleted"),
         (status = 400, description = "1.0: a personal team"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 403, description = "A member who is not an owner"),
         (status = 404, description = "No such team, or not a member"),
         (status = 409, description = "2.0: a personal team"),
-        (status = 412, description = "2.0: `If-Match` does not match the team's `ETag`"),
+        (status = 412, description = "`If-Match` does not match the team's `ETag`"),
     )
 )]
 #[delete("/teams/{id}")]
 async fn delete_team(
-    req: HttpRequest,
-    version: ApiVersion,
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
+    cache: web::Data<TeamCache>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    let precondition = if_match(&req, version);
     let mut conn = pool.get().await?;
-    let team_id = path.into_inner();
-    service::delete_team(&mut conn, team_id, user.id, &precondition).await?;
-    views.forget_team(team_id);
+    service::delete_team(&mut conn, path.into_inner(), user.id, &if_match)
+        .await?
+        .forget_stale(&cache);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -344,38 +300,31 @@ async fn delete_team(
 #[utoipa::path(
     tag = "teams",
     security(("basic" = []), ("bearer" = [])),
-    params(
-        ("id" = i64, Path, description = "Team id"),
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
-        ("cursor" = Option<String>, Query, description = "The cursor of the next page"),
-    ),
+    params(("id" = i64, Path, description = "Team id"), Page),
     responses(
         (status = 200, description = "1.0: a bare array (next page in `Link`); 2.0: `items` and `next_cursor`",
             headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
             content(
-                (Vec<TeamMember> = "application/vnd.photoroom+json; version=1.0"),
-                (TeamMemberPageV2 = "application/vnd.photoroom+json; version=2.0"),
+                (Vec<TeamMember> = V1_MEDIA_TYPE),
+                (TeamMemberPageV2 = V2_MEDIA_TYPE),
             )),
-        (status = 400, description = "Invalid limit or cursor"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such team, or not a member"),
     )
 )]
 #[get("/teams/{id}/members")]
 async fn list_members(
     req: HttpRequest,
-    version: ApiVersion,
     path: web::Path<i64>,
     user: CurrentUser,
+    page: Page,
     pool: web::Data<Pool>,
-    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, after) = page_params(&query, version)?;
+    let after = after_id(&page)?;
     let mut conn = pool.get().await?;
     let rows = service::list_members(&mut conn, path.into_inner(), user.id, after, page.fetch_limit()).await?;
-    let (rows, next) = split_page(rows, page.limit, |m| Cursor(vec![m.user_id.into()]));
+    let (rows, next) = page.split(rows, |m| Cursor(vec![m.user_id.into()]));
     let items: Vec<TeamMember> = rows.iter().map(TeamMember::from).collect();
-    Ok(respond::list(&req, version, &items, next.as_ref()))
+    Ok(page.respond(&req, &items, next.as_ref()))
 }
 
 /// Change a member's role; owners only, and the team keeps an owner.
@@ -389,11 +338,10 @@ async fn list_members(
     request_body(content = TeamRoleRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The member with their new role", content(
-            (TeamMember = "application/vnd.photoroom+json; version=1.0"),
-            (TeamMember = "application/vnd.photoroom+json; version=2.0"),
+            (TeamMember = V1_MEDIA_TYPE),
+            (TeamMember = V2_MEDIA_TYPE),
         )),
         (status = 400, description = "Invalid role; in 1.0 also the last owner stepping down"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 403, description = "A member who is not an owner"),
         (status = 404, description = "No such team or member, or not a member"),
         (status = 409, description = "2.0: the last owner (or a personal team's user) stepping down"),
@@ -404,14 +352,15 @@ async fn change_role(
     path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    body: web::Json<Value>,
+    cache: web::Data<TeamCache>,
+    JsonBody(body): JsonBody<TeamRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, target_id) = path.into_inner();
-    let role = read_role(input::object(&body)?)?;
+    let role = body.validate().map_err(ApiError::validation)?;
     let mut conn = pool.get().await?;
-    let member = service::change_role(&mut conn, team_id, user.id, target_id, role).await?;
-    views.forget_team(team_id);
+    let member = service::change_role(&mut conn, team_id, user.id, target_id, role)
+        .await?
+        .forget_stale(&cache);
     Ok(respond::json(StatusCode::OK, &TeamMember::from(&member)))
 }
 
@@ -426,7 +375,6 @@ async fn change_role(
     responses(
         (status = 204, description = "Removed; a team whose last member leaves is deleted"),
         (status = 400, description = "1.0: the last owner leaving, or a personal team's user"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 403, description = "A member removing someone else"),
         (status = 404, description = "No such team or member, or not a member"),
         (status = 409, description = "2.0: the last owner leaving, or a personal team's user"),
@@ -437,12 +385,13 @@ async fn remove_member(
     path: web::Path<(i64, i64)>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
+    cache: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let (team_id, target_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    service::remove_member(&mut conn, team_id, user.id, target_id).await?;
-    views.forget_team(team_id);
+    service::remove_member(&mut conn, team_id, user.id, target_id)
+        .await?
+        .forget_stale(&cache);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -450,20 +399,14 @@ async fn remove_member(
 #[utoipa::path(
     tag = "teams",
     security(("basic" = []), ("bearer" = [])),
-    params(
-        ("id" = i64, Path, description = "Team id"),
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
-        ("cursor" = Option<String>, Query, description = "The cursor of the next page"),
-    ),
+    params(("id" = i64, Path, description = "Team id"), Page),
     responses(
         (status = 200, description = "1.0: a bare array (next page in `Link`); 2.0: `items` and `next_cursor`",
             headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
             content(
-                (Vec<TeamInvitation> = "application/vnd.photoroom+json; version=1.0"),
-                (TeamInvitationPageV2 = "application/vnd.photoroom+json; version=2.0"),
+                (Vec<TeamInvitation> = V1_MEDIA_TYPE),
+                (TeamInvitationPageV2 = V2_MEDIA_TYPE),
             )),
-        (status = 400, description = "Invalid limit or cursor"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 403, description = "A member who is not an owner"),
         (status = 404, description = "No such team, or not a member"),
     )
@@ -471,18 +414,17 @@ async fn remove_member(
 #[get("/teams/{id}/invitations")]
 async fn list_team_invitations(
     req: HttpRequest,
-    version: ApiVersion,
     path: web::Path<i64>,
     user: CurrentUser,
+    page: Page,
     pool: web::Data<Pool>,
-    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, after) = page_params(&query, version)?;
+    let after = after_id(&page)?;
     let mut conn = pool.get().await?;
     let rows = service::team_invitations(&mut conn, path.into_inner(), user.id, after, page.fetch_limit()).await?;
-    let (rows, next) = split_page(rows, page.limit, |i| Cursor(vec![i.id.into()]));
+    let (rows, next) = page.split(rows, |i| Cursor(vec![i.id.into()]));
     let items: Vec<TeamInvitation> = rows.iter().map(TeamInvitation::from).collect();
-    Ok(respond::list(&req, version, &items, next.as_ref()))
+    Ok(page.respond(&req, &items, next.as_ref()))
 }
 
 /// Invite a user, by username, to a team I own.
@@ -493,11 +435,10 @@ async fn list_team_invitations(
     request_body(content = TeamInvitationRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "The invitation", content(
-            (TeamInvitation = "application/vnd.photoroom+json; version=1.0"),
-            (TeamInvitation = "application/vnd.photoroom+json; version=2.0"),
+            (TeamInvitation = V1_MEDIA_TYPE),
+            (TeamInvitation = V2_MEDIA_TYPE),
         )),
         (status = 400, description = "Missing or unknown username; in 1.0 also a member or invitee already"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 403, description = "A member who is not an owner"),
         (status = 404, description = "No such team, or not a member"),
         (status = 409, description = "2.0: the user is a member or invited already"),
@@ -508,13 +449,9 @@ async fn invite(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    body: web::Json<Value>,
+    JsonBody(body): JsonBody<TeamInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let map = input::object(&body)?;
-    let mut errors = FieldErrors::new();
-    let username = input::string(map, "username", true, TEAM_NAME_CHARS, &mut errors).flatten();
-    errors.into_result()?;
-    let username = username.ok_or_else(|| ApiError::field("username", "This field is required."))?;
+    let username = body.validate().map_err(ApiError::validation)?;
     let mut conn = pool.get().await?;
     let invitation = service::invite(&mut conn, path.into_inner(), user.id, &username).await?;
     Ok(respond::json(StatusCode::CREATED, &TeamInvitation::from(&invitation)))
@@ -530,7 +467,6 @@ async fn invite(
     ),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 403, description = "A member who is not an owner"),
         (status = 404, description = "No such team or invitation, or not a member"),
     )
@@ -551,35 +487,29 @@ async fn revoke_invitation(
 #[utoipa::path(
     tag = "teams",
     security(("basic" = []), ("bearer" = [])),
-    params(
-        ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
-        ("cursor" = Option<String>, Query, description = "The cursor of the next page"),
-    ),
+    params(Page),
     responses(
         (status = 200, description = "1.0: a bare array (next page in `Link`); 2.0: `items` and `next_cursor`",
             headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
             content(
-                (Vec<TeamInvitation> = "application/vnd.photoroom+json; version=1.0"),
-                (TeamInvitationPageV2 = "application/vnd.photoroom+json; version=2.0"),
+                (Vec<TeamInvitation> = V1_MEDIA_TYPE),
+                (TeamInvitationPageV2 = V2_MEDIA_TYPE),
             )),
-        (status = 400, description = "Invalid limit or cursor"),
-        (status = 401, description = "Missing or wrong credentials"),
     )
 )]
 #[get("/invitations")]
 async fn my_invitations(
     req: HttpRequest,
-    version: ApiVersion,
     user: CurrentUser,
+    page: Page,
     pool: web::Data<Pool>,
-    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
-    let (page, after) = page_params(&query, version)?;
+    let after = after_id(&page)?;
     let mut conn = pool.get().await?;
     let rows = service::my_invitations(&mut conn, user.id, after, page.fetch_limit()).await?;
-    let (rows, next) = split_page(rows, page.limit, |i| Cursor(vec![i.id.into()]));
+    let (rows, next) = page.split(rows, |i| Cursor(vec![i.id.into()]));
     let items: Vec<TeamInvitation> = rows.iter().map(TeamInvitation::from).collect();
-    Ok(respond::list(&req, version, &items, next.as_ref()))
+    Ok(page.respond(&req, &items, next.as_ref()))
 }
 
 /// Accept my invitation and join the team as a member.
@@ -589,7 +519,6 @@ async fn my_invitations(
     params(("id" = i64, Path, description = "Team id")),
     responses(
         (status = 204, description = "Joined (or a member already); the invitation is used up"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such team, or no pending invitation of mine to it"),
     )
 )]
@@ -598,13 +527,12 @@ async fn join_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
+    cache: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let team_id = path.into_inner();
-    service::accept_invitation(&mut conn, team_id, user.id).await?;
-    views.forget_team(team_id);
-    views.forget_user(user.id);
+    service::accept_invitation(&mut conn, path.into_inner(), user.id)
+        .await?
+        .forget_stale(&cache);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -616,7 +544,6 @@ async fn join_team(
     responses(
         (status = 204, description = "Left (a team whose last member leaves is deleted), or declined"),
         (status = 400, description = "1.0: my personal team, or I am its last owner and others remain"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such team, or neither a member nor invited"),
         (status = 409, description = "2.0: my personal team, or I am its last owner and others remain"),
     )
@@ -626,12 +553,12 @@ async fn leave_team(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
+    cache: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let team_id = path.into_inner();
-    service::leave_or_decline(&mut conn, team_id, user.id).await?;
-    views.forget_team(team_id);
+    service::leave_or_decline(&mut conn, path.into_inner(), user.id)
+        .await?
+        .forget_stale(&cache);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -484,6 +484,41 @@ async fn stale_if_match_gets_412_and_the_current_etag_succeeds() {
 }
 
 #[actix_web::test]
+async fn a_1_0_client_that_sends_if_match_gets_it_checked() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let bob = app.user("bob").await;
+    let team = create_team(&app, &ada, "Design").await;
+    let read = app.get(&format!("/api/teams/{team}/")).v2().auth(&ada).send().await;
+    let stale = read.header("etag").expect("etag").to_owned();
+    join(&app, &ada, team, &bob).await;
+
+    for request in [
+        app.put(&format!("/api/teams/{team}/")).json(&json!({"name": "Stale"})),
+        app.patch(&format!("/api/teams/{team}/"))
+            .json(&json!({"name": "Stale"})),
+        app.delete(&format!("/api/teams/{team}/")),
+    ] {
+        let response = request.auth(&ada).header("If-Match", &stale).send().await;
+        assert_eq!(response.status, 412, "{}", response.text);
+        assert!(response.json["detail"].is_string(), "{}", response.text);
+    }
+    assert_eq!(team_name_in_db(&app, team).await, "Design");
+
+    let current = app.get(&format!("/api/teams/{team}/")).v2().auth(&ada).send().await;
+    let current = current.header("etag").expect("etag").to_owned();
+    let renamed = app
+        .patch(&format!("/api/teams/{team}/"))
+        .auth(&ada)
+        .header("If-Match", &current)
+        .json(&json!({"name": "Fresh"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    assert_eq!(team_name_in_db(&app, team).await, "Fresh");
+}
+
+#[actix_web::test]
 async fn an_owner_deletes_a_team_and_its_members_lose_it() {
     let app = spawn_app().await;
     let ada = app.user("ada").await;
