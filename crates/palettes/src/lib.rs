@@ -2,14 +2,16 @@
 //!
 //! - [`color`] parses the accepted colour forms and gives the canonical one
 //!   (lowercase `#rrggbb`, or `#rrggbbaa` when not opaque);
-//! - [`model`] holds the row and the domain types, [`service`] the queries
-//!   ([`page_query`] the statement of a list page), [`routes`] the handlers,
-//!   [`wire`] the shapes of each API version.
+//! - [`model`] holds the row and the domain types, [`service`] the rules,
+//!   queries and transactions ([`page_query`] the statement of a list page),
+//!   [`error`] the refusals, [`routes`] the handlers, [`wire`] the shapes
+//!   and request types of each API version.
 //!
 //! A palette is visible and writable to the members of its team only; to
 //! anyone else it does not exist (404). Reads and writes of one palette
 //! filter on `team_id IN (SELECT team_id FROM team_members WHERE user_id =
-//! $me)`, so visibility costs no extra round trip. Lists take the caller's
+//! $me)` (teams' `query::member_team_ids`: palettes names no table of
+//! teams), so visibility costs no extra round trip. Lists take the caller's
 //! teams (with their members, for 1.0) from `teams::TeamCache`, kept in
 //! process and fresh through PostgreSQL change notices, and read only the
 //! page itself: one statement per list.
@@ -42,10 +44,16 @@
 
 #![warn(missing_docs)]
 pub mod color;
+pub mod error;
 pub mod model;
 pub mod page_query;
 pub mod routes;
 pub mod service;
 pub mod wire;
 
+pub use error::PaletteError;
 pub use routes::configure;
+
+/// Other paths that serve palettes' routes, as (alias, path) prefixes:
+/// `/api/palletes` is the seed's misspelling, kept for its clients.
+pub const PATH_ALIASES: &[(&str, &str)] = &[("/api/palletes", "/api/palettes")];

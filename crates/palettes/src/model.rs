@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use database::schema::palettes;
 use diesel::prelude::*;
 use kernel::etag::Fnv64;
+use kernel::FieldErrors;
+use teams::model::TeamWithMembers;
 
 /// Longest palette name, in characters, after trimming.
 pub const MAX_NAME_CHARS: usize = 255;
@@ -105,6 +107,53 @@ pub struct PaletteChanges {
     pub team_id: Option<i64>,
     /// The colours.
     pub colors: Option<NewColors>,
+}
+
+/// A copy as read from a request body: the target team, and a new name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyChanges {
+    /// The team to copy into.
+    pub team_id: i64,
+    /// The copy's name; the original's when `None`.
+    pub name: Option<String>,
+}
+
+/// A request body with problems: what they are, by field, and the team it
+/// names when that field could be read (whether the caller is in it is
+/// reported with the other problems, as the seed did).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidBody {
+    /// The problems, by field.
+    pub errors: FieldErrors,
+    /// The team the body names.
+    pub team_id: Option<i64>,
+}
+
+/// What a response shows of a palette's team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamDetail {
+    /// Its name (2.0).
+    Name,
+    /// Its name and members (1.0).
+    NameAndMembers,
+}
+
+/// A palette with what a response shows of its team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaletteView {
+    /// The palette.
+    pub palette: Palette,
+    /// Its team's name.
+    pub team_name: String,
+    /// Its team with the members, when asked for ([`TeamDetail::NameAndMembers`]).
+    pub team: Option<TeamWithMembers>,
+}
+
+impl PaletteView {
+    /// The palette's entity tag, see [`Palette::etag`].
+    pub fn etag(&self) -> String {
+        self.palette.etag(&self.team_name)
+    }
 }
 
 /// Every column a write sets, the palette's full new state.

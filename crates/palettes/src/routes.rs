@@ -1,13 +1,10 @@
-//! HTTP handlers of palettes: parse, authorise, call the service, shape the response.
+//! HTTP handlers of palettes: parse, authenticate, call the service, shape
+//! the response. The rules, their order and their transactions are in
+//! [`crate::service`].
 //!
-//! Order of checks on one palette: not visible (404) first, as the seed's
-//! framework did, so a body tells nothing about a palette one cannot see;
-//! then a stale `If-Match` (412); then the body (400); then the write (a
-//! duplicate name: 400 in 1.0, 409 in 2.0).
-//!
-//! A write or delete runs in one transaction that first locks the palette row
-//! (`SELECT ... FOR UPDATE`), so concurrent writers of one palette take turns:
-//! each checks and writes the state the previous one left, none is refused.
+//! A body that is not JSON, or not a JSON object, is refused (400) before
+//! anything else; its fields are checked by the service in the order it
+//! documents (after the 404 and 412 checks of a write).
 //!
 //! Handlers take `web::Path` before `CurrentUser`: actix extracts arguments in
 //! order and answers with the first failure, so a path that names no palette
@@ -17,129 +14,37 @@ use accounts::CurrentUser;
 use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use api_versioning::body::JsonBody;
 use api_versioning::{respond, ApiVersion};
 use database::Pool;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use kernel::pagination::split_page;
-use kernel::IfMatch;
-use kernel::{input, ApiError, FieldErrors, PageParams};
-use serde_json::{Map, Value};
+use kernel::{ApiError, FieldErrors, IfMatch, PageParams};
 use teams::cache::{self, TeamCache};
 
 use crate::color;
-use crate::model::{Palette, PaletteChanges, PaletteValues};
+use crate::model::PaletteView;
 use crate::service::{self, ListQuery, ListRow, Ordering};
-use crate::wire::v1::{self, PaletteV1};
-use crate::wire::v2::{self, PalettePageV2, PaletteV2};
-use crate::wire::{read_name, PaletteCopyRequest, PaletteOrdering, PaletteWrite};
+use crate::wire::v1::PaletteV1;
+use crate::wire::v2::{PalettePageV2, PaletteV2};
+use crate::wire::{team_detail, write_error, PaletteCopyRequest, PaletteOrdering, PaletteWrite};
 
-fn team_field(version: ApiVersion) -> &'static str {
-    match version {
-        ApiVersion::V1 => v1::TEAM_FIELD,
-        ApiVersion::V2 => v2::TEAM_FIELD,
-    }
-}
-
-fn read_write(version: ApiVersion, map: &Map<String, Value>, required: bool) -> (PaletteChanges, FieldErrors) {
-    match version {
-        ApiVersion::V1 => v1::read_write(map, required),
-        ApiVersion::V2 => v2::read_write(map, required),
-    }
-}
-
-/// The error on `field` for a team the caller is not in; the same for a
-/// team that does not exist.
-fn not_a_member(field: &str, team_id: i64) -> String {
-    if field == v1::TEAM_FIELD {
-        // The seed's framework's words for an unknown related id.
-        format!("Invalid pk \"{team_id}\" - object does not exist.")
-    } else {
-        "You are not a member of a team with this id.".to_owned()
-    }
-}
-
-/// Records an error on `field` unless `user_id` belongs to `team_id`. The
-/// membership stays locked until the caller's transaction ends, if any (see
-/// `teams::service::lock_membership`).
-async fn check_team(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    team_id: i64,
-    field: &str,
-    errors: &mut FieldErrors,
-) -> Result<(), ApiError> {
-    if !teams::service::lock_membership(conn, team_id, user_id).await? {
-        errors.add(field, not_a_member(field, team_id));
-    }
-    Ok(())
-}
-
-/// One palette in the version's shape, with its `ETag` in 2.0. Its team
-/// comes from `viewer`'s cached teams when there; otherwise `team_name` is
-/// looked up when not known, and 1.0 looks up the team's members.
-async fn palette_response(
-    conn: &mut AsyncPgConnection,
-    viewer: (&TeamCache, i64),
-    version: ApiVersion,
-    status: StatusCode,
-    palette: &Palette,
-    team_name: Option<String>,
-) -> Result<HttpResponse, ApiError> {
-    let (views, user_id) = viewer;
-    let cached = views.cached(user_id);
-    let (body, name) = match (
-        version,
-        cached.as_deref().and_then(|teams| cache::find(teams, palette.team_id)),
-    ) {
-        (ApiVersion::V1, Some(team)) => (
-            serde_json::to_value(PaletteV1::new(palette, &team.team.name, Some(team))),
-            team.team.name.clone(),
-        ),
-        (ApiVersion::V2, Some(team)) => (
-            serde_json::to_value(PaletteV2::new(palette, &team.team.name)),
-            team.team.name.clone(),
-        ),
-        (version, None) => uncached_palette_body(conn, version, palette, team_name).await?,
+/// One palette in the version's shape, with its `ETag` in 2.0.
+fn palette_response(version: ApiVersion, status: StatusCode, view: &PaletteView) -> Result<HttpResponse, ApiError> {
+    let body = match version {
+        ApiVersion::V1 => serde_json::to_value(PaletteV1::new(&view.palette, &view.team_name, view.team.as_ref())),
+        ApiVersion::V2 => serde_json::to_value(PaletteV2::new(&view.palette, &view.team_name)),
     };
     let body = body.map_err(ApiError::internal)?;
-    Ok(respond::json_with_etag(status, version, &palette.etag(&name), &body))
-}
-
-/// The body of [`palette_response`] when the viewer's teams are not cached,
-/// with the team's name.
-async fn uncached_palette_body(
-    conn: &mut AsyncPgConnection,
-    version: ApiVersion,
-    palette: &Palette,
-    team_name: Option<String>,
-) -> Result<(serde_json::Result<Value>, String), ApiError> {
-    Ok(match version {
-        ApiVersion::V1 => {
-            let teams = teams::service::teams_with_members(conn, &[palette.team_id]).await?;
-            let team = teams.first();
-            let name = match (team, team_name) {
-                (Some(team), _) => team.team.name.clone(),
-                (None, Some(name)) => name,
-                (None, None) => service::team_name(conn, palette.team_id).await?,
-            };
-            (serde_json::to_value(PaletteV1::new(palette, &name, team)), name)
-        }
-        ApiVersion::V2 => {
-            let name = match team_name {
-                Some(name) => name,
-                None => service::team_name(conn, palette.team_id).await?,
-            };
-            (serde_json::to_value(PaletteV2::new(palette, &name)), name)
-        }
-    })
+    Ok(respond::json_with_etag(status, version, &view.etag(), &body))
 }
 
 /// A new palette's response with its URL in `Location`, as teams do.
-fn created(mut response: HttpResponse, palette: &Palette) -> HttpResponse {
-    if let Ok(location) = HeaderValue::from_str(&format!("/api/palettes/{}/", palette.id)) {
+fn created(version: ApiVersion, view: &PaletteView) -> Result<HttpResponse, ApiError> {
+    let mut response = palette_response(version, StatusCode::CREATED, view)?;
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/palettes/{}/", view.palette.id)) {
         response.headers_mut().insert(LOCATION, location);
     }
-    response
+    Ok(response)
 }
 
 /// The filters and ordering of a list request.
@@ -233,7 +138,7 @@ async fn list_palettes(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
+    cache: web::Data<TeamCache>,
     query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
     let filters = read_filters(&query).map_err(ApiError::validation)?;
@@ -252,9 +157,7 @@ async fn list_palettes(
         fetch: page.fetch_limit(),
     };
     let mut conn = pool.get().await?;
-    let teams = views.of_user(&mut conn, user.id).await?;
-    let team_ids: Vec<i64> = teams.iter().map(|team| team.team.id).collect();
-    let rows = service::list(&mut conn, &team_ids, &list).await?;
+    let (rows, teams) = service::list(&mut conn, &cache, user.id, &list).await?;
     drop(conn);
     let (rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
     // Every row is of one of `teams`: the page read only those.
@@ -283,7 +186,14 @@ async fn list_palettes(
     tag = "palettes",
     security(("basic" = []), ("bearer" = [])),
     request_body(content = PaletteWrite, content_type = "application/json",
-        description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`"),
+        description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`",
+        examples(
+            ("1.0" = (summary = "A 1.0 body: the team is `owner_id`, colours are hex strings",
+                value = json!({"name": "Sea", "owner_id": 1, "colors": ["#0077be", "#abc"]}))),
+            ("2.0" = (summary = "A 2.0 body: the team is `team_id`, colours may have names",
+                value = json!({"name": "Sea", "team_id": 1, "description": "Blues of the coast",
+                    "colors": ["#0077be", {"hex": "#abc", "name": "Foam"}]}))),
+        )),
     responses(
         (status = 201, description = "The new palette",
             headers(
@@ -304,35 +214,15 @@ async fn create_palette(
     version: ApiVersion,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    body: web::Json<Value>,
+    cache: web::Data<TeamCache>,
+    body: JsonBody<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    let (changes, mut errors) = read_write(version, input::object(&body)?, true);
-    let field = team_field(version);
+    let changes = body.0.validate(version, true);
     let mut conn = pool.get().await?;
-    if !errors.is_empty() {
-        // A team I am not in is reported with the other errors, as the seed did.
-        if let Some(team_id) = changes.team_id {
-            check_team(&mut conn, user.id, team_id, field, &mut errors).await?;
-        }
-        return Err(ApiError::validation(errors));
-    }
-    let values = PaletteValues::merge(None, changes);
-    // Membership is checked by the insert itself: one statement.
-    let palette = service::insert_as_member(&mut conn, user.id, &values)
+    let view = service::create(&mut conn, &cache, user.id, changes, team_detail(version))
         .await
-        .map_err(|e| e.into_api_error(field))?
-        .ok_or_else(|| ApiError::field(field, not_a_member(field, values.team_id)))?;
-    let response = palette_response(
-        &mut conn,
-        (&views, user.id),
-        version,
-        StatusCode::CREATED,
-        &palette,
-        None,
-    )
-    .await?;
-    Ok(created(response, &palette))
+        .map_err(|e| write_error(version, e))?;
+    created(version, &view)
 }
 
 /// One palette of my teams.
@@ -357,74 +247,28 @@ async fn read_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
+    cache: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let row = service::find_visible(&mut conn, user.id, path.into_inner())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let viewer = (views.as_ref(), user.id);
-    palette_response(
-        &mut conn,
-        viewer,
-        version,
-        StatusCode::OK,
-        &row.palette,
-        Some(row.team_name),
-    )
-    .await
+    let view = service::read(&mut conn, &cache, user.id, path.into_inner(), team_detail(version)).await?;
+    palette_response(version, StatusCode::OK, &view)
 }
 
-/// Palette `id`, locked for the rest of the caller's transaction, if
-/// `user_id` may see it (else 404) and `precondition` holds for its current
-/// `ETag` (else 412): the first checks of every write and delete.
-async fn lock_for_write(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    id: i64,
-    precondition: &IfMatch,
-) -> Result<Palette, ApiError> {
-    let (current, team_name) = service::lock_visible(conn, user_id, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if !precondition.allows(&current.etag(&team_name)) {
-        return Err(ApiError::precondition_failed());
-    }
-    Ok(current)
-}
-
-/// PUT and PATCH, in one transaction holding the palette's row lock.
+/// PUT (`required`) and PATCH.
 async fn write_palette(
-    req: &HttpRequest,
     version: ApiVersion,
+    (id, if_match): (i64, &IfMatch),
     user: &CurrentUser,
-    (pool, views): (&Pool, &TeamCache),
-    id: i64,
-    body: &Value,
+    (pool, cache): (&Pool, &TeamCache),
+    body: &PaletteWrite,
     required: bool,
 ) -> Result<HttpResponse, ApiError> {
-    // Read now, reported after the 404 and 412 checks, as the seed did.
-    let parsed = input::object(body).map(|map| read_write(version, map, required));
-    let precondition = IfMatch::of(req);
-    let team_field = team_field(version);
-    let user_id = user.id;
+    let changes = body.validate(version, required);
     let mut conn = pool.get().await?;
-    let palette = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let current = lock_for_write(conn, user_id, id, &precondition).await?;
-            let (changes, mut errors) = parsed?;
-            // Visible means a member of the current team; a move also needs the target.
-            if let Some(team_id) = changes.team_id.filter(|t| *t != current.team_id) {
-                check_team(conn, user_id, team_id, team_field, &mut errors).await?;
-            }
-            errors.into_result()?;
-            let values = PaletteValues::merge(Some(&current), changes);
-            service::update(conn, id, &values)
-                .await
-                .map_err(|e| e.into_api_error(team_field))
-        })
-        .await?;
-    palette_response(&mut conn, (views, user_id), version, StatusCode::OK, &palette, None).await
+    let view = service::write(&mut conn, cache, user.id, (id, if_match), changes, team_detail(version))
+        .await
+        .map_err(|e| write_error(version, e))?;
+    palette_response(version, StatusCode::OK, &view)
 }
 
 /// Replace a palette: `name` and the team are required, other fields left out are kept.
@@ -436,7 +280,14 @@ async fn write_palette(
         ("If-Match" = Option<String>, Header, description = "The palette's `ETag`; the write happens only if it is current"),
     ),
     request_body(content = PaletteWrite, content_type = "application/json",
-        description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`"),
+        description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`",
+        examples(
+            ("1.0" = (summary = "A 1.0 body: the team is `owner_id`, colours are hex strings",
+                value = json!({"name": "Sea", "owner_id": 1, "colors": ["#0077be", "#abc"]}))),
+            ("2.0" = (summary = "A 2.0 body: the team is `team_id`, colours may have names",
+                value = json!({"name": "Sea", "team_id": 1, "description": "Blues of the coast",
+                    "colors": ["#0077be", {"hex": "#abc", "name": "Foam"}]}))),
+        )),
     responses(
         (status = 200, description = "The palette as written",
             headers(("ETag" = String, description = "2.0: the new entity tag")),
@@ -453,15 +304,16 @@ async fn write_palette(
 )]
 #[put("/palettes/{id}")]
 async fn replace_palette(
-    req: HttpRequest,
     version: ApiVersion,
     path: web::Path<i64>,
     user: CurrentUser,
+    if_match: IfMatch,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    body: web::Json<Value>,
+    cache: web::Data<TeamCache>,
+    body: JsonBody<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    write_palette(&req, version, &user, (&pool, &views), path.into_inner(), &body, true).await
+    let target = (path.into_inner(), &if_match);
+    write_palette(version, target, &user, (&pool, &cache), &body.0, true).await
 }
 
 /// Change some fields of a palette.
@@ -473,7 +325,13 @@ async fn replace_palette(
         ("If-Match" = Option<String>, Header, description = "The palette's `ETag`; the write happens only if it is current"),
     ),
     request_body(content = PaletteWrite, content_type = "application/json",
-        description = "Any of the fields of the version; those left out are kept"),
+        description = "Any of the fields of the version; those left out are kept",
+        examples(
+            ("1.0" = (summary = "A 1.0 body: new colours, as hex strings",
+                value = json!({"colors": ["#0077be", "#abc"]}))),
+            ("2.0" = (summary = "A 2.0 body: a new name and colours, which may have names",
+                value = json!({"name": "Ocean", "colors": ["#0077be", {"hex": "#abc", "name": "Foam"}]}))),
+        )),
     responses(
         (status = 200, description = "The palette as written",
             headers(("ETag" = String, description = "2.0: the new entity tag")),
@@ -490,15 +348,16 @@ async fn replace_palette(
 )]
 #[patch("/palettes/{id}")]
 async fn update_palette(
-    req: HttpRequest,
     version: ApiVersion,
     path: web::Path<i64>,
     user: CurrentUser,
+    if_match: IfMatch,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    body: web::Json<Value>,
+    cache: web::Data<TeamCache>,
+    body: JsonBody<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
-    write_palette(&req, version, &user, (&pool, &views), path.into_inner(), &body, false).await
+    let target = (path.into_inner(), &if_match);
+    write_palette(version, target, &user, (&pool, &cache), &body.0, false).await
 }
 
 /// Delete a palette.
@@ -518,20 +377,13 @@ async fn update_palette(
 )]
 #[delete("/palettes/{id}")]
 async fn delete_palette(
-    req: HttpRequest,
     path: web::Path<i64>,
     user: CurrentUser,
+    if_match: IfMatch,
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let precondition = IfMatch::of(&req);
-    let user_id = user.id;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        lock_for_write(conn, user_id, id, &precondition).await?;
-        Ok(service::delete(conn, id).await?)
-    })
-    .await?;
+    service::delete(&mut conn, user.id, path.into_inner(), &if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -540,7 +392,8 @@ async fn delete_palette(
     tag = "palettes",
     security(("basic" = []), ("bearer" = [])),
     params(("id" = i64, Path, description = "Id of the palette to copy")),
-    request_body(content = PaletteCopyRequest, content_type = "application/json"),
+    request_body(content = PaletteCopyRequest, content_type = "application/json",
+        example = json!({"team_id": 1, "name": "Sea (copy)"})),
     responses(
         (status = 201, description = "The copy",
             headers(
@@ -563,44 +416,21 @@ async fn copy_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     pool: web::Data<Pool>,
-    views: web::Data<TeamCache>,
-    body: web::Json<Value>,
+    cache: web::Data<TeamCache>,
+    body: JsonBody<PaletteCopyRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let changes = body.0.validate();
     let mut conn = pool.get().await?;
-    let source = service::find_visible(&mut conn, user.id, path.into_inner())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let map = input::object(&body)?;
-    let mut errors = FieldErrors::new();
-    let team_id = input::id(map, "team_id", true, &mut errors).flatten();
-    let name = read_name(map, false, &mut errors);
-    if !errors.is_empty() {
-        // A team I am not in is reported with the other errors.
-        if let Some(team_id) = team_id.filter(|t| *t != source.palette.team_id) {
-            check_team(&mut conn, user.id, team_id, "team_id", &mut errors).await?;
-        }
-        return Err(ApiError::validation(errors));
-    }
-    let Some(team_id) = team_id else {
-        return Err(ApiError::field("team_id", "This field is required."));
-    };
-    let original = source.palette;
-    let values = PaletteValues {
-        team_id,
-        name: name.unwrap_or(original.name),
-        description: original.description,
-        colors: original.colors,
-        color_names: original.color_names,
-    };
-    // Membership of the target team is checked by the insert itself.
-    let copy = service::insert_as_member(&mut conn, user.id, &values)
-        .await
-        .map_err(|e| e.into_api_error("team_id"))?
-        .ok_or_else(|| ApiError::field("team_id", not_a_member("team_id", team_id)))?;
-    let team_name = (team_id == original.team_id).then_some(source.team_name);
-    let viewer = (views.as_ref(), user.id);
-    let response = palette_response(&mut conn, viewer, version, StatusCode::CREATED, &copy, team_name).await?;
-    Ok(created(response, &copy))
+    let view = service::copy(
+        &mut conn,
+        &cache,
+        user.id,
+        path.into_inner(),
+        changes,
+        team_detail(version),
+    )
+    .await?;
+    created(version, &view)
 }
 
 /// Registers the routes of palettes (under `/api`).

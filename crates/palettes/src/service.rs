@@ -1,70 +1,39 @@
-//! Queries and rules of palettes. Functions take a connection so callers can
-//! compose them in one transaction.
+//! Rules, queries and transactions of palettes: one function per request,
+//! called by its handler with the request already parsed. Functions take a
+//! connection so callers can compose them in one transaction.
 //!
 //! Visibility is part of every query: a palette is read, changed or deleted
-//! only through a filter `team_id IN (teams of the caller)` (a subquery on
-//! memberships, or for lists the caller's team ids), so a palette of another
-//! team behaves exactly like one that does not exist.
+//! only through a filter `team_id IN (teams of the caller)` (teams'
+//! [`member_team_ids`] subquery, or for lists the caller's team ids), so a
+//! palette of another team behaves exactly like one that does not exist.
+//!
+//! Order of checks on one palette: not visible (404) first, as the seed's
+//! framework did, so a body tells nothing about a palette one cannot see;
+//! then a stale `If-Match` (412); then the body (400), with a team the
+//! caller is not in reported among the body's other problems; then the write
+//! (a duplicate name).
+//!
+//! A write or delete runs in one transaction that first locks the palette row
+//! (`SELECT ... FOR UPDATE`), so concurrent writers of one palette take turns:
+//! each checks and writes the state the previous one left, none is refused.
+//! A create or copy is one statement that inserts only while the caller is a
+//! member of the target team, locking that membership ([`locked_membership`]).
 
-use ::teams::service::member_team_ids;
+use ::teams::cache::{self, TeamCache, TeamsOfUser};
+use ::teams::query::{locked_membership, member_team_ids, team_name_of};
 use chrono::{DateTime, Utc};
-use database::schema::{palettes, team_members, teams};
+use database::schema::palettes;
 use diesel::dsl::now;
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError, QueryResult};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use kernel::{ApiError, Cursor, FieldErrors};
+use diesel::result::QueryResult;
+use diesel::sql_types::{Array, BigInt, Nullable, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use kernel::{Cursor, FieldErrors, IfMatch};
 use serde_json::Value;
 
-use crate::model::{Palette, PaletteValues};
+use crate::error::PaletteError;
+use crate::model::{CopyChanges, InvalidBody, Palette, PaletteChanges, PaletteValues, PaletteView, TeamDetail};
 use crate::page_query::PageQuery;
-
-diesel::define_sql_function! {
-    /// PostgreSQL's `lower`: names sort and page ignoring case.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
-/// The unique index on `(team_id, lower(name))`.
-const NAME_INDEX: &str = "palettes_team_name_lower_key";
-
-/// What can go wrong writing a palette, beyond the database failing.
-#[derive(Debug, thiserror::Error)]
-pub enum PaletteError {
-    /// The team already has a palette of that name, ignoring case.
-    #[error("A palette with this name already exists in this team.")]
-    DuplicateName,
-    /// The target team is gone (deleted while the request ran).
-    #[error("The team does not exist.")]
-    UnknownTeam,
-    /// Any other database failure.
-    #[error(transparent)]
-    Database(DieselError),
-}
-
-impl From<DieselError> for PaletteError {
-    fn from(error: DieselError) -> Self {
-        match &error {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
-                if info.constraint_name() == Some(NAME_INDEX) =>
-            {
-                Self::DuplicateName
-            }
-            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Self::UnknownTeam,
-            _ => Self::Database(error),
-        }
-    }
-}
-
-impl PaletteError {
-    /// The API error; `team_field` names the team in this API version's body.
-    pub fn into_api_error(self, team_field: &str) -> ApiError {
-        match self {
-            Self::DuplicateName => ApiError::conflict(Some("name"), Self::DuplicateName.to_string()),
-            Self::UnknownTeam => ApiError::field(team_field, Self::UnknownTeam.to_string()),
-            Self::Database(error) => error.into(),
-        }
-    }
-}
 
 /// How a list is sorted; every order ends with the id, so it is total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,30 +169,18 @@ pub struct ListQuery {
     pub fetch: i64,
 }
 
-/// A palette as lists and reads load it: with its team's name, and the
-/// database's lowercased name that name orderings sort and page by.
+/// A palette as a list loads it, with the database's lowercased name that
+/// name orderings sort and page by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListRow {
     /// The palette.
     pub palette: Palette,
-    /// Its team's name.
-    pub team_name: String,
     /// `lower(name)` as PostgreSQL computes it.
     pub sort_name: String,
 }
 
-type RowTuple = (Palette, String, String);
-
-fn into_row((palette, team_name, sort_name): RowTuple) -> ListRow {
-    ListRow {
-        palette,
-        team_name,
-        sort_name,
-    }
-}
-
 /// `%` and `_` match literally in a `LIKE` pattern built from `text`.
-pub fn like_contains(text: &str) -> String {
+fn like_contains(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for c in text.chars() {
@@ -236,15 +193,22 @@ pub fn like_contains(text: &str) -> String {
     pattern
 }
 
-/// A page of the palettes of `team_ids` (the caller's teams), filtered,
-/// sorted, after the keyset position, limited: one statement, see
-/// [`crate::page_query`]. `team_name` is left empty: the caller has the
-/// teams, names included.
-pub async fn list(conn: &mut AsyncPgConnection, team_ids: &[i64], query: &ListQuery) -> QueryResult<Vec<ListRow>> {
-    let team_ids: Vec<i64> = match query.team {
-        Some(team) => team_ids.iter().copied().filter(|id| *id == team).collect(),
-        None => team_ids.to_vec(),
-    };
+/// A page of the palettes of `user_id`'s teams, filtered, sorted, after the
+/// keyset position, limited, with those teams (and their members): one
+/// statement, the page (see [`crate::page_query`]), when the teams are in
+/// `cache`; two when they are not.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    cache: &TeamCache,
+    user_id: i64,
+    query: &ListQuery,
+) -> QueryResult<(Vec<ListRow>, TeamsOfUser)> {
+    let teams = cache.of_user(conn, user_id).await?;
+    let team_ids: Vec<i64> = teams
+        .iter()
+        .map(|team| team.team.id)
+        .filter(|id| query.team.is_none_or(|team| team == *id))
+        .collect();
     let position_fits = match (&query.after, query.ordering) {
         (None, _) | (Some(Position::Id(_)), Ordering::Id) => true,
         (Some(Position::Name(..)), ordering) => matches!(ordering, Ordering::Name | Ordering::NameDesc),
@@ -253,7 +217,7 @@ pub async fn list(conn: &mut AsyncPgConnection, team_ids: &[i64], query: &ListQu
     };
     // `Ordering::position` only makes positions of its own kind.
     if team_ids.is_empty() || !position_fits {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), teams));
     }
     let statement = PageQuery {
         team_ids,
@@ -264,58 +228,233 @@ pub async fn list(conn: &mut AsyncPgConnection, team_ids: &[i64], query: &ListQu
         fetch: query.fetch,
     };
     let rows: Vec<(Palette, String)> = statement.load(conn).await?;
-    Ok(rows
+    let rows = rows
         .into_iter()
-        .map(|(palette, sort_name)| ListRow {
-            palette,
-            team_name: String::new(),
-            sort_name,
-        })
-        .collect())
+        .map(|(palette, sort_name)| ListRow { palette, sort_name })
+        .collect();
+    Ok((rows, teams))
 }
 
-/// One palette of `user_id`'s teams, with its team's name.
-pub async fn find_visible(conn: &mut AsyncPgConnection, user_id: i64, id: i64) -> QueryResult<Option<ListRow>> {
-    let row: Option<RowTuple> = palettes::table
-        .inner_join(teams::table)
-        .filter(palettes::id.eq(id))
-        .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
-        .select((Palette::as_select(), teams::name, lower(palettes::name)))
+/// Palette `id` of `user_id`'s teams, with what `detail` asks of its team.
+pub async fn read(
+    conn: &mut AsyncPgConnection,
+    cache: &TeamCache,
+    user_id: i64,
+    id: i64,
+    detail: TeamDetail,
+) -> Result<PaletteView, PaletteError> {
+    let (palette, team_name) = find_visible(conn, user_id, id).await?.ok_or(PaletteError::NotFound)?;
+    Ok(view(conn, (cache, user_id), palette, Some(team_name), detail).await?)
+}
+
+/// Creates a palette in a team of `user_id`'s: `body` as its request type
+/// read it (name and team given), in one statement.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    cache: &TeamCache,
+    user_id: i64,
+    body: Result<PaletteChanges, InvalidBody>,
+    detail: TeamDetail,
+) -> Result<PaletteView, PaletteError> {
+    let changes = match body {
+        Ok(changes) => changes,
+        // A team I am not in is reported with the other errors, as the seed did.
+        Err(invalid) => return Err(refusal(conn, user_id, invalid, None).await?),
+    };
+    let values = PaletteValues::merge(None, changes);
+    let palette = insert_as_member(conn, user_id, &values)
+        .await?
+        .ok_or(PaletteError::NotAMember {
+            team_id: values.team_id,
+            also: FieldErrors::new(),
+        })?;
+    Ok(view(conn, (cache, user_id), palette, None, detail).await?)
+}
+
+/// Applies `body` (a PUT or PATCH as its request type read it) to palette
+/// `id`, if `user_id` may see it and `precondition` holds, in one
+/// transaction holding the palette's row lock. Moving it to another team
+/// needs membership of that team too.
+pub async fn write(
+    conn: &mut AsyncPgConnection,
+    cache: &TeamCache,
+    user_id: i64,
+    (id, precondition): (i64, &IfMatch),
+    body: Result<PaletteChanges, InvalidBody>,
+    detail: TeamDetail,
+) -> Result<PaletteView, PaletteError> {
+    let palette = conn
+        .transaction::<_, PaletteError, _>(async move |conn| {
+            let current = lock_for_write(conn, user_id, id, precondition).await?;
+            // Visible means a member of the current team; a move also needs the target.
+            let changes = match body {
+                Ok(changes) => changes,
+                Err(invalid) => return Err(refusal(conn, user_id, invalid, Some(current.team_id)).await?),
+            };
+            if let Some(team_id) = changes.team_id.filter(|team_id| *team_id != current.team_id) {
+                if !lock_membership(conn, team_id, user_id).await? {
+                    return Err(PaletteError::NotAMember {
+                        team_id,
+                        also: FieldErrors::new(),
+                    });
+                }
+            }
+            let values = PaletteValues::merge(Some(&current), changes);
+            update(conn, id, &values).await
+        })
+        .await?;
+    Ok(view(conn, (cache, user_id), palette, None, detail).await?)
+}
+
+/// Deletes palette `id`, if `user_id` may see it and `precondition` holds,
+/// in one transaction holding the palette's row lock.
+pub async fn delete(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    id: i64,
+    precondition: &IfMatch,
+) -> Result<(), PaletteError> {
+    conn.transaction::<_, PaletteError, _>(async move |conn| {
+        lock_for_write(conn, user_id, id, precondition).await?;
+        diesel::delete(palettes::table.find(id)).execute(conn).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Copies palette `id` of `user_id`'s teams into a team of theirs (`body`
+/// as its request type read it): the same team under a new name, or another,
+/// in one statement.
+pub async fn copy(
+    conn: &mut AsyncPgConnection,
+    cache: &TeamCache,
+    user_id: i64,
+    id: i64,
+    body: Result<CopyChanges, InvalidBody>,
+    detail: TeamDetail,
+) -> Result<PaletteView, PaletteError> {
+    let (original, team_name) = find_visible(conn, user_id, id).await?.ok_or(PaletteError::NotFound)?;
+    let changes = match body {
+        Ok(changes) => changes,
+        // A team I am not in is reported with the other errors.
+        Err(invalid) => return Err(refusal(conn, user_id, invalid, Some(original.team_id)).await?),
+    };
+    let values = PaletteValues {
+        team_id: changes.team_id,
+        name: changes.name.unwrap_or(original.name),
+        description: original.description,
+        colors: original.colors,
+        color_names: original.color_names,
+    };
+    // Membership of the target team is checked by the insert itself.
+    let copy = insert_as_member(conn, user_id, &values)
+        .await?
+        .ok_or(PaletteError::NotAMember {
+            team_id: values.team_id,
+            also: FieldErrors::new(),
+        })?;
+    let team_name = (copy.team_id == original.team_id).then_some(team_name);
+    Ok(view(conn, (cache, user_id), copy, team_name, detail).await?)
+}
+
+/// The refusal of a body with problems: [`PaletteError::NotAMember`] with
+/// them when it names a team `user_id` is not in (other than `member_of`,
+/// the team of a palette they can see), else [`PaletteError::Invalid`]. The
+/// membership stays locked until the caller's transaction ends, if any.
+async fn refusal(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    invalid: InvalidBody,
+    member_of: Option<i64>,
+) -> QueryResult<PaletteError> {
+    if let Some(team_id) = invalid.team_id.filter(|team_id| Some(*team_id) != member_of) {
+        if !lock_membership(conn, team_id, user_id).await? {
+            return Ok(PaletteError::NotAMember {
+                team_id,
+                also: invalid.errors,
+            });
+        }
+    }
+    Ok(PaletteError::Invalid(invalid.errors))
+}
+
+/// Whether `user_id` is a member of `team_id`, the membership then locked
+/// until the caller's transaction ends, if any (see [`locked_membership`]).
+async fn lock_membership(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> QueryResult<bool> {
+    let found: Option<i64> = locked_membership(team_id, user_id)
+        .select(team_id.into_sql::<BigInt>())
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(into_row))
+    Ok(found.is_some())
 }
 
-/// The name of a team (for a palette written into it).
-pub async fn team_name(conn: &mut AsyncPgConnection, team_id: i64) -> QueryResult<String> {
-    teams::table.find(team_id).select(teams::name).first(conn).await
+/// `palette` with what `detail` asks of its team: from `viewer`'s cached
+/// teams when there; otherwise `team_name` is looked up when not known, and
+/// the members when asked for.
+async fn view(
+    conn: &mut AsyncPgConnection,
+    (cache, user_id): (&TeamCache, i64),
+    palette: Palette,
+    team_name: Option<String>,
+    detail: TeamDetail,
+) -> QueryResult<PaletteView> {
+    let with_members = detail == TeamDetail::NameAndMembers;
+    let cached = cache.cached(user_id);
+    if let Some(team) = cached.as_deref().and_then(|teams| cache::find(teams, palette.team_id)) {
+        return Ok(PaletteView {
+            team_name: team.team.name.clone(),
+            team: with_members.then(|| team.clone()),
+            palette,
+        });
+    }
+    let team = match with_members {
+        true => ::teams::service::teams_with_members(conn, &[palette.team_id])
+            .await?
+            .into_iter()
+            .next(),
+        false => None,
+    };
+    let team_name = match (&team, team_name) {
+        (Some(team), _) => team.team.name.clone(),
+        (None, Some(name)) => name,
+        (None, None) => ::teams::query::team_name(conn, palette.team_id).await?,
+    };
+    Ok(PaletteView {
+        palette,
+        team_name,
+        team,
+    })
+}
+
+/// One palette of `user_id`'s teams, with its team's name.
+async fn find_visible(conn: &mut AsyncPgConnection, user_id: i64, id: i64) -> QueryResult<Option<(Palette, String)>> {
+    palettes::table
+        .filter(palettes::id.eq(id))
+        .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
+        .select((Palette::as_select(), team_name_of(palettes::team_id)))
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Inserts a palette if `user_id` belongs to its team, in one statement
-/// (`INSERT ... SELECT ... FROM teams JOIN team_members ... FOR SHARE`) that
-/// locks the team and the membership until it commits, as
-/// [`teams::service::lock_membership`] does: a member removed at that moment
-/// is removed after the palette is added, never before. `None` when they are
-/// not a member or there is no such team.
-pub async fn insert_as_member(
+/// (`INSERT ... SELECT ... FROM teams JOIN team_members ... FOR SHARE`, see
+/// [`locked_membership`]): a member removed at that moment is removed after
+/// the palette is added, never before. `None` when they are not a member or
+/// there is no such team.
+async fn insert_as_member(
     conn: &mut AsyncPgConnection,
     user_id: i64,
     values: &PaletteValues,
 ) -> Result<Option<Palette>, PaletteError> {
-    use diesel::sql_types::{Array, Nullable, Text};
-    let source = teams::table
-        .inner_join(team_members::table)
-        .filter(teams::id.eq(values.team_id))
-        .filter(team_members::user_id.eq(user_id))
-        .select((
-            teams::id,
-            values.name.clone().into_sql::<Text>(),
-            values.description.clone().into_sql::<Text>(),
-            values.colors.clone().into_sql::<Array<Text>>(),
-            values.color_names.clone().into_sql::<Array<Nullable<Text>>>(),
-        ))
-        .for_share();
+    let source = locked_membership(values.team_id, user_id).select((
+        values.team_id.into_sql::<BigInt>(),
+        values.name.clone().into_sql::<Text>(),
+        values.description.clone().into_sql::<Text>(),
+        values.colors.clone().into_sql::<Array<Text>>(),
+        values.color_names.clone().into_sql::<Array<Nullable<Text>>>(),
+    ));
     let columns = (
         palettes::team_id,
         palettes::name,
@@ -332,33 +471,36 @@ pub async fn insert_as_member(
         .optional()?)
 }
 
-/// Palette `id` if visible to `user_id`, locked (`SELECT ... FOR UPDATE`)
-/// until the caller's transaction ends: concurrent writers of one palette
+/// Palette `id`, locked (`SELECT ... FOR UPDATE`) until the caller's
+/// transaction ends, if `user_id` may see it (else [`PaletteError::NotFound`])
+/// and `precondition` holds for its current `ETag`, which covers its team's
+/// name (read, not locked) (else [`PaletteError::PreconditionFailed`]): the
+/// first checks of every write and delete. Concurrent writers of one palette
 /// wait for each other and each sees the state the previous one left.
-/// Also gives its team's name (read, not locked), which its `ETag` covers.
-pub async fn lock_visible(
+async fn lock_for_write(
     conn: &mut AsyncPgConnection,
     user_id: i64,
     id: i64,
-) -> QueryResult<Option<(Palette, String)>> {
-    let team_name = teams::table
-        .filter(teams::id.eq(palettes::team_id))
-        .select(teams::name)
-        .single_value();
-    let row: Option<(Palette, Option<String>)> = palettes::table
+    precondition: &IfMatch,
+) -> Result<Palette, PaletteError> {
+    let row: Option<(Palette, String)> = palettes::table
         .filter(palettes::id.eq(id))
         .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
-        .select((Palette::as_select(), team_name))
+        .select((Palette::as_select(), team_name_of(palettes::team_id)))
         .for_update()
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|(palette, name)| (palette, name.unwrap_or_default())))
+    let (current, team_name) = row.ok_or(PaletteError::NotFound)?;
+    if !precondition.allows(&current.etag(&team_name)) {
+        return Err(PaletteError::PreconditionFailed);
+    }
+    Ok(current)
 }
 
-/// Writes `values` over palette `id`, locked by [`lock_visible`] in the same
-/// transaction, bumping its revision.
-pub async fn update(conn: &mut AsyncPgConnection, id: i64, values: &PaletteValues) -> Result<Palette, PaletteError> {
+/// Writes `values` over palette `id`, locked by [`lock_for_write`] in the
+/// same transaction, bumping its revision.
+async fn update(conn: &mut AsyncPgConnection, id: i64, values: &PaletteValues) -> Result<Palette, PaletteError> {
     Ok(diesel::update(palettes::table.find(id))
         .set((
             values,
@@ -368,12 +510,6 @@ pub async fn update(conn: &mut AsyncPgConnection, id: i64, values: &PaletteValue
         .returning(Palette::as_returning())
         .get_result(conn)
         .await?)
-}
-
-/// Deletes palette `id`, locked by [`lock_visible`] in the same transaction.
-pub async fn delete(conn: &mut AsyncPgConnection, id: i64) -> QueryResult<()> {
-    diesel::delete(palettes::table.find(id)).execute(conn).await?;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -406,7 +542,6 @@ mod tests {
                 updated_at: Utc::now(),
                 revision: 1,
             },
-            team_name: "t".into(),
             sort_name: "sea".into(),
         };
         let cursor = Ordering::NameDesc.cursor_after(&row);

@@ -6,18 +6,25 @@
 pub mod v1;
 pub mod v2;
 
-use kernel::{input, FieldErrors};
-use serde::Serialize;
-use serde_json::{Map, Value};
+use api_versioning::ApiVersion;
+use kernel::input::{self, NUL_MESSAGE};
+use kernel::{ApiError, Field, FieldErrors};
+use serde::Deserialize;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::color;
-use crate::model::{NewColors, MAX_COLORS, MAX_COLOR_NAME_CHARS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
+use crate::error::PaletteError;
+use crate::model::{
+    CopyChanges, InvalidBody, NewColors, PaletteChanges, TeamDetail, MAX_COLORS, MAX_COLOR_NAME_CHARS,
+    MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS,
+};
 
-const NULL_CHARACTERS: &str = "Null characters are not allowed.";
+// Each field has its own `#[serde(default)]` (absent is a `Field` too): on the
+// struct, utoipa would document every field's default.
 
 /// A colour in a write: a hex string, or (2.0) an object with an optional name.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 #[serde(untagged)]
 pub enum PaletteColorInput {
     /// `#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`, any case, `#` optional.
@@ -27,7 +34,7 @@ pub enum PaletteColorInput {
 }
 
 /// A colour with a name (2.0 writes).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 pub struct PaletteNamedColorInput {
     /// `#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`, any case, `#` optional.
     #[schema(pattern = "^#?([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")]
@@ -45,37 +52,89 @@ pub struct PaletteNamedColorInput {
 /// `team_id` in 2.0); a `PUT` or `PATCH` keeps what it leaves out. Ids may
 /// be numbers or numeric strings. Other fields, and those of the other
 /// version, are ignored.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PaletteWrite {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
-    #[schema(nullable = false, min_length = 1, max_length = 255)]
-    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 255)]
+    pub name: Field,
     /// 2.0: free text, up to 2000 characters after trimming.
-    #[schema(nullable = false, max_length = 2000)]
-    pub description: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String, max_length = 2000)]
+    pub description: Field,
     /// 1.0: the owning team, one I belong to. Moving a palette needs both teams.
-    #[schema(nullable = false)]
-    pub owner_id: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = i64)]
+    pub owner_id: Field,
     /// 2.0: the owning team, one I belong to. Moving a palette needs both teams.
-    #[schema(nullable = false)]
-    pub team_id: Option<i64>,
+    #[serde(default)]
+    #[schema(value_type = i64)]
+    pub team_id: Field,
     /// 0 to 256 colours, in order; 1.0 takes hex strings only.
-    #[schema(nullable = false, max_items = 256)]
-    pub colors: Option<Vec<PaletteColorInput>>,
+    #[serde(default)]
+    #[schema(value_type = Vec<PaletteColorInput>, max_items = 256)]
+    pub colors: Field,
+}
+
+impl PaletteWrite {
+    /// The write as `version` reads it, `name` and the team `required` (POST,
+    /// PUT); every problem is reported at once, with the team the body names
+    /// (its membership is reported with them).
+    pub fn validate(&self, version: ApiVersion, required: bool) -> Result<PaletteChanges, InvalidBody> {
+        let mut errors = FieldErrors::new();
+        let (team_field, team, named_colors) = match version {
+            ApiVersion::V1 => (v1::TEAM_FIELD, &self.owner_id, false),
+            ApiVersion::V2 => (v2::TEAM_FIELD, &self.team_id, true),
+        };
+        let changes = PaletteChanges {
+            name: read_name(&self.name, required, &mut errors),
+            description: match version {
+                ApiVersion::V1 => None,
+                ApiVersion::V2 => read_description(&self.description, &mut errors),
+            },
+            team_id: team.id(team_field, required, &mut errors).flatten(),
+            colors: read_colors(&self.colors, named_colors, &mut errors),
+        };
+        if errors.is_empty() {
+            Ok(changes)
+        } else {
+            Err(InvalidBody {
+                team_id: changes.team_id,
+                errors,
+            })
+        }
+    }
 }
 
 /// The body of `POST /api/palettes/{id}/copy`, in both versions.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PaletteCopyRequest {
     /// The team to copy into, one I belong to (a number or a numeric string).
-    pub team_id: i64,
+    #[serde(default)]
+    #[schema(value_type = i64, required = true)]
+    pub team_id: Field,
     /// The copy's name; the original's when absent (a clash is a duplicate).
-    #[schema(nullable = false, min_length = 1, max_length = 255)]
-    pub name: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String, min_length = 1, max_length = 255)]
+    pub name: Field,
+}
+
+impl PaletteCopyRequest {
+    /// The copy asked for; every problem is reported at once, with the team
+    /// the body names (its membership is reported with them).
+    pub fn validate(&self) -> Result<CopyChanges, InvalidBody> {
+        let mut errors = FieldErrors::new();
+        let team_id = self.team_id.id("team_id", true, &mut errors).flatten();
+        let name = read_name(&self.name, false, &mut errors);
+        match team_id {
+            Some(team_id) if errors.is_empty() => Ok(CopyChanges { team_id, name }),
+            team_id => Err(InvalidBody { errors, team_id }),
+        }
+    }
 }
 
 /// `?ordering=` of the palette list; the default is by id, ascending.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, ToSchema)]
 pub enum PaletteOrdering {
     /// By name ignoring case.
     #[serde(rename = "name")]
@@ -97,19 +156,31 @@ pub enum PaletteOrdering {
     UpdatedAtDesc,
 }
 
-/// A palette name: required or not, trimmed, 1 to 255 characters.
-pub(crate) fn read_name(map: &Map<String, Value>, required: bool, errors: &mut FieldErrors) -> Option<String> {
-    let name = input::string(map, "name", required, MAX_NAME_CHARS, errors).flatten()?;
-    if name.contains('\0') {
-        errors.add("name", NULL_CHARACTERS);
-        return None;
+/// What `version`'s palette shape shows of the palette's team.
+pub fn team_detail(version: ApiVersion) -> TeamDetail {
+    match version {
+        ApiVersion::V1 => TeamDetail::NameAndMembers,
+        ApiVersion::V2 => TeamDetail::Name,
     }
-    Some(name)
+}
+
+/// The API error of a refused write (`POST`, `PUT`, `PATCH`) in `version`,
+/// whose body names the team as that version's write does.
+pub fn write_error(version: ApiVersion, error: PaletteError) -> ApiError {
+    match version {
+        ApiVersion::V1 => v1::write_error(error),
+        ApiVersion::V2 => error.into(),
+    }
+}
+
+/// A palette name: required or not, trimmed, 1 to 255 characters.
+fn read_name(field: &Field, required: bool, errors: &mut FieldErrors) -> Option<String> {
+    field.string("name", required, MAX_NAME_CHARS, errors).flatten()
 }
 
 /// A description: trimmed, may be blank, at most 2000 characters.
-pub(crate) fn read_description(map: &Map<String, Value>, errors: &mut FieldErrors) -> Option<String> {
-    match map.get("description")? {
+fn read_description(field: &Field, errors: &mut FieldErrors) -> Option<String> {
+    match field.value()? {
         Value::String(s) => {
             let trimmed = s.trim();
             if trimmed.chars().count() > MAX_DESCRIPTION_CHARS {
@@ -119,18 +190,18 @@ pub(crate) fn read_description(map: &Map<String, Value>, errors: &mut FieldError
                 );
                 None
             } else if trimmed.contains('\0') {
-                errors.add("description", NULL_CHARACTERS);
+                errors.add("description", NUL_MESSAGE);
                 None
             } else {
                 Some(trimmed.to_owned())
             }
         }
         Value::Null => {
-            errors.add("description", "This field may not be null.");
+            errors.add("description", input::NOT_NULL);
             None
         }
         _ => {
-            errors.add("description", "Not a valid string.");
+            errors.add("description", input::NOT_A_STRING);
             None
         }
     }
@@ -138,11 +209,11 @@ pub(crate) fn read_description(map: &Map<String, Value>, errors: &mut FieldError
 
 /// `colors`: a list of at most 256 colours, each normalised; `named` admits
 /// `{"hex", "name"}` objects (2.0). `None` when absent or invalid.
-pub(crate) fn read_colors(map: &Map<String, Value>, named: bool, errors: &mut FieldErrors) -> Option<NewColors> {
-    let items = match map.get("colors")? {
+fn read_colors(field: &Field, named: bool, errors: &mut FieldErrors) -> Option<NewColors> {
+    let items = match field.value()? {
         Value::Array(items) => items,
         Value::Null => {
-            errors.add("colors", "This field may not be null.");
+            errors.add("colors", input::NOT_NULL);
             return None;
         }
         other => {
@@ -202,7 +273,7 @@ fn read_color(item: &Value, named: bool) -> Result<(String, Option<String>), Str
                         ));
                     }
                     if name.contains('\0') {
-                        return Err(format!("name: {NULL_CHARACTERS}"));
+                        return Err(format!("name: {NUL_MESSAGE}"));
                     }
                     (!name.is_empty()).then(|| name.to_owned())
                 }
@@ -226,8 +297,8 @@ mod tests {
 
     fn colors(body: Value, named: bool) -> (Option<NewColors>, Value) {
         let mut errors = FieldErrors::new();
-        let map = body.as_object().cloned().unwrap_or_default();
-        let colors = read_colors(&map, named, &mut errors);
+        let field = body.get("colors").cloned().map(Field::from).unwrap_or_default();
+        let colors = read_colors(&field, named, &mut errors);
         (colors, errors.to_nested())
     }
 
@@ -265,5 +336,64 @@ mod tests {
         );
         let (read, _) = colors(json!({"colors": vec!["#000"; 256]}), false);
         assert_eq!(read.map(|c| c.hexes.len()), Some(256));
+    }
+
+    fn write(body: Value) -> PaletteWrite {
+        serde_json::from_value(body).unwrap_or_default()
+    }
+
+    #[test]
+    fn each_version_reads_its_own_team_field_and_ignores_the_others() {
+        let body = write(json!({"name": " Sea ", "owner_id": "7", "team_id": 8, "description": "Blue", "id": 1}));
+        let v1 = body.validate(ApiVersion::V1, true).map_err(|e| e.errors.to_nested());
+        assert_eq!(
+            v1.as_ref().map(|c| (c.team_id, c.description.clone())),
+            Ok((Some(7), None))
+        );
+        let v2 = body.validate(ApiVersion::V2, true).map_err(|e| e.errors.to_nested());
+        assert_eq!(
+            v2.map(|c| (c.name, c.team_id, c.description)),
+            Ok((Some("Sea".into()), Some(8), Some("Blue".into())))
+        );
+    }
+
+    #[test]
+    fn an_invalid_write_keeps_the_team_it_names_and_patch_requires_nothing() {
+        let invalid = write(json!({"name": "", "team_id": 8})).validate(ApiVersion::V2, true);
+        let invalid = invalid.err().map(|e| (e.team_id, e.errors.to_nested()));
+        assert_eq!(
+            invalid,
+            Some((Some(8), json!({"name": ["This field may not be blank."]})))
+        );
+        let missing = write(json!({}))
+            .validate(ApiVersion::V1, true)
+            .err()
+            .map(|e| e.errors.to_nested());
+        assert_eq!(
+            missing,
+            Some(json!({"name": ["This field is required."], "owner_id": ["This field is required."]}))
+        );
+        assert_eq!(
+            write(json!({})).validate(ApiVersion::V1, false).ok(),
+            Some(PaletteChanges::default())
+        );
+    }
+
+    #[test]
+    fn a_team_i_am_not_in_is_named_and_worded_by_version() {
+        let error = || PaletteError::NotAMember {
+            team_id: 7,
+            also: FieldErrors::new(),
+        };
+        let v1 = write_error(ApiVersion::V1, error()).fields.map(|f| f.to_nested());
+        assert_eq!(
+            v1,
+            Some(json!({"owner_id": ["Invalid pk \"7\" - object does not exist."]}))
+        );
+        let v2 = write_error(ApiVersion::V2, error()).fields.map(|f| f.to_nested());
+        assert_eq!(
+            v2,
+            Some(json!({"team_id": ["You are not a member of a team with this id."]}))
+        );
     }
 }

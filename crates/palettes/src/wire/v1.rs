@@ -1,13 +1,12 @@
 //! API 1.0 shapes of palettes, as the seed wrote them.
 
-use kernel::{input, FieldErrors};
+use kernel::ApiError;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use teams::model::TeamWithMembers;
 use utoipa::ToSchema;
 
-use crate::model::{Palette, PaletteChanges};
-use crate::wire::{read_colors, read_name};
+use crate::error::PaletteError;
+use crate::model::Palette;
 
 /// The field naming the owning team in 1.0 writes.
 pub const TEAM_FIELD: &str = "owner_id";
@@ -71,16 +70,16 @@ impl PaletteV1 {
     }
 }
 
-/// Reads a 1.0 write: `name`, `colors` (hex strings) and `owner_id`, the
-/// first and last `required` (POST, PUT). Returns what was read and the
-/// problems found; a body that is not an object is an error at once.
-pub fn read_write(map: &Map<String, Value>, required: bool) -> (PaletteChanges, FieldErrors) {
-    let mut errors = FieldErrors::new();
-    let changes = PaletteChanges {
-        name: read_name(map, required, &mut errors),
-        description: None,
-        team_id: input::id(map, TEAM_FIELD, required, &mut errors).flatten(),
-        colors: read_colors(map, false, &mut errors),
-    };
-    (changes, errors)
+/// The API error of a refused 1.0 write (`POST`, `PUT`, `PATCH`): the team
+/// is `owner_id`, and one the caller is not in is worded as the seed's
+/// framework worded an unknown related id; other errors as in 2.0.
+pub fn write_error(error: PaletteError) -> ApiError {
+    match error {
+        PaletteError::NotAMember { team_id, mut also } => {
+            also.add(TEAM_FIELD, format!("Invalid pk \"{team_id}\" - object does not exist."));
+            ApiError::validation(also)
+        }
+        PaletteError::UnknownTeam => ApiError::field(TEAM_FIELD, PaletteError::UnknownTeam.to_string()),
+        other => other.into(),
+    }
 }

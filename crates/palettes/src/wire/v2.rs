@@ -1,16 +1,13 @@
 //! API 2.0 shapes of palettes.
 
 use chrono::{DateTime, Utc};
-use kernel::{input, FieldErrors};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::model::{Palette, PaletteChanges};
-use crate::wire::{read_colors, read_description, read_name};
+use crate::model::Palette;
 
-/// The field naming the owning team in 2.0 writes.
-pub const TEAM_FIELD: &str = "team_id";
+/// The field naming the owning team in 2.0 writes: the domain's own name.
+pub const TEAM_FIELD: &str = crate::error::TEAM_FIELD;
 
 /// A palette in API 2.0.
 #[derive(Debug, Serialize, ToSchema)]
@@ -85,18 +82,4 @@ impl PaletteV2 {
             revision: palette.revision,
         }
     }
-}
-
-/// Reads a 2.0 write: `name`, `description`, `team_id` and `colors` (hex
-/// strings or `{"hex", "name"}` objects), `name` and `team_id` `required`
-/// (POST, PUT). Returns what was read and the problems found.
-pub fn read_write(map: &Map<String, Value>, required: bool) -> (PaletteChanges, FieldErrors) {
-    let mut errors = FieldErrors::new();
-    let changes = PaletteChanges {
-        name: read_name(map, required, &mut errors),
-        description: read_description(map, &mut errors),
-        team_id: input::id(map, TEAM_FIELD, required, &mut errors).flatten(),
-        colors: read_colors(map, true, &mut errors),
-    };
-    (changes, errors)
 }
