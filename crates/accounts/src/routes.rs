@@ -159,8 +159,8 @@ async fn create_token(
 #[get("/tokens")]
 async fn list_tokens(
     req: HttpRequest,
-    page: Page,
     user: CurrentUser,
+    page: Page,
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, ApiError> {
     let after = page.cursor.as_ref().map(|c| c.int(0)).transpose()?;

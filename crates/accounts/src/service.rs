@@ -21,11 +21,7 @@ use crate::error::AccountError;
 use crate::model::{
     CurrentUser, Login, Memberships, NewToken, NewUser, PasswordChange, Registration, Token, TokenSpec, User,
 };
-
-diesel::define_sql_function! {
-    /// PostgreSQL's `lower`, for case-insensitive usernames.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
+use crate::query::lower;
 
 /// Registers a user with their personal team, in one transaction, and
 /// returns them with their teams. A username taken ignoring case (even by a

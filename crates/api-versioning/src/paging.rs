@@ -98,12 +98,15 @@ impl Page {
     }
 }
 
+/// Take it after `CurrentUser`, so that a request without credentials is a
+/// 401 whatever its query; a handler that checks other parameters first
+/// takes `Result<Page, ApiError>` and answers its error in its turn.
 impl FromRequest for Page {
-    type Error = actix_web::Error;
+    type Error = ApiError;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::read(req).map_err(Into::into))
+        ready(Self::read(req))
     }
 }
 

@@ -7,13 +7,13 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
-use crate::{ApiError, FieldErrors};
+use crate::FieldErrors;
 
 /// PostgreSQL text cannot hold NUL, so such input is refused up front.
 pub const NUL_MESSAGE: &str = "Null characters are not allowed.";
 
-/// The body as an object, or a 400 saying what was sent instead.
-pub fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
+/// The body as an object, or the seed's message saying what was sent instead.
+pub fn object(body: &Value) -> Result<&Map<String, Value>, FieldErrors> {
     match body {
         Value::Object(map) => Ok(map),
         other => {
@@ -22,7 +22,7 @@ pub fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
                 "non_field_errors",
                 format!("Invalid data. Expected a dictionary, but got {}.", type_name(other)),
             );
-            Err(ApiError::validation(errors))
+            Err(errors)
         }
     }
 }
@@ -41,8 +41,9 @@ pub fn type_name(value: &Value) -> &'static str {
 
 /// One field of a JSON request body, as sent: absent, or any JSON value.
 ///
-/// Request types are structs of these (`#[derive(Deserialize, ToSchema)]`
-/// with `#[serde(default)]`, each field's documented type given by
+/// Request types are structs of these (`#[derive(Deserialize, ToSchema)]`,
+/// each field `#[serde(default)]` (on the struct, utoipa would document a
+/// default for every field) with its documented type given by
 /// `#[schema(value_type = ...)]`), so that the type that documents a body is
 /// the type that reads it. A `Field` accepts whatever was sent, so reading
 /// never stops at the first problem: the request type's own `validate`
@@ -163,22 +164,6 @@ pub const NOT_BLANK: &str = "This field may not be blank.";
 /// The seed's message for a field that is not a string.
 pub const NOT_A_STRING: &str = "Not a valid string.";
 
-/// A string field of `map`; see [`Field::string`].
-pub fn string(
-    map: &Map<String, Value>,
-    field: &str,
-    required: bool,
-    max_chars: usize,
-    errors: &mut FieldErrors,
-) -> Option<Option<String>> {
-    Field(map.get(field).cloned()).string(field, required, max_chars, errors)
-}
-
-/// An id field of `map`; see [`Field::id`].
-pub fn id(map: &Map<String, Value>, field: &str, required: bool, errors: &mut FieldErrors) -> Option<Option<i64>> {
-    Field(map.get(field).cloned()).id(field, required, errors)
-}
-
 /// A positive id from a number or a numeric string.
 pub fn parse_id(value: &Value) -> Option<i64> {
     match value {
@@ -189,17 +174,6 @@ pub fn parse_id(value: &Value) -> Option<i64> {
         _ => None,
     }
     .filter(|id| *id > 0)
-}
-
-/// A password field of `map`; see [`Field::password`].
-pub fn password(
-    map: &Map<String, Value>,
-    field: &str,
-    min_bytes: usize,
-    max_bytes: usize,
-    errors: &mut FieldErrors,
-) -> Option<String> {
-    Field(map.get(field).cloned()).password(field, min_bytes, max_bytes, errors)
 }
 
 #[cfg(test)]
@@ -237,25 +211,45 @@ mod tests {
 
     #[test]
     fn strings_are_trimmed_and_checked() {
-        let body = json!({"name": "  Blues  ", "blank": "   ", "long": "x".repeat(6), "num": 3});
-        let map = object(&body).expect("object");
+        let field = |value: Value| Field::from(value);
         let mut errors = FieldErrors::new();
         assert_eq!(
-            string(map, "name", true, 5, &mut errors),
+            field(json!("  Blues  ")).string("name", true, 5, &mut errors),
             Some(Some("Blues".to_owned()))
         );
-        assert_eq!(string(map, "blank", true, 5, &mut errors), None);
-        assert_eq!(string(map, "long", true, 5, &mut errors), None);
-        assert_eq!(string(map, "num", true, 5, &mut errors), None);
-        assert_eq!(string(map, "missing", false, 5, &mut errors), Some(None));
-        assert_eq!(string(map, "missing", true, 5, &mut errors), None);
+        assert_eq!(field(json!("   ")).string("blank", true, 5, &mut errors), None);
+        assert_eq!(field(json!("x".repeat(6))).string("long", true, 5, &mut errors), None);
+        assert_eq!(field(json!(3)).string("num", true, 5, &mut errors), None);
+        assert_eq!(Field::default().string("missing", false, 5, &mut errors), Some(None));
+        assert_eq!(Field::default().string("missing", true, 5, &mut errors), None);
         assert_eq!(errors.to_flat().as_object().map(Map::len), Some(4));
-        let nul = json!({"name": "a\u{0}b"});
         let mut errors = FieldErrors::new();
-        assert_eq!(
-            string(object(&nul).expect("object"), "name", true, 5, &mut errors),
-            None
-        );
+        assert_eq!(field(json!("a\u{0}b")).string("name", true, 5, &mut errors), None);
         assert_eq!(errors.to_nested(), json!({"name": [NUL_MESSAGE]}));
+    }
+
+    #[test]
+    fn passwords_are_kept_as_sent_within_their_bounds() {
+        let mut errors = FieldErrors::new();
+        let field = |value: Value| Field::from(value);
+        assert_eq!(
+            field(json!(" spaces kept "))
+                .password("p", 8, 20, &mut errors)
+                .as_deref(),
+            Some(" spaces kept ")
+        );
+        assert_eq!(field(json!("short")).password("short", 8, 20, &mut errors), None);
+        assert_eq!(field(json!("x".repeat(21))).password("long", 8, 20, &mut errors), None);
+        assert_eq!(Field::default().password("missing", 8, 20, &mut errors), None);
+        assert_eq!(field(Value::Null).password("null", 8, 20, &mut errors), None);
+        assert_eq!(
+            errors.to_nested(),
+            json!({
+                "short": ["Ensure this field has at least 8 characters."],
+                "long": ["Ensure this field has no more than 20 bytes."],
+                "missing": [REQUIRED],
+                "null": [NOT_NULL],
+            })
+        );
     }
 }

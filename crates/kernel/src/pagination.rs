@@ -5,13 +5,12 @@
 //! from the database at start and holds as app state), so a cursor the
 //! server did not issue, an edited one included, is a 400 naming `cursor`.
 
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 
 use actix_web::HttpRequest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use serde_json::Value;
 use sha2::Sha256;
 
@@ -68,23 +67,6 @@ const CURSOR_TAG: &str = "k1";
 /// Bytes of HMAC-SHA256 a cursor carries.
 const MAC_BYTES: usize = 16;
 
-/// The key cursors are signed with, shared by every instance (see [`set_cursor_key`]).
-static SHARED_KEY: OnceLock<Vec<u8>> = OnceLock::new();
-
-/// A key of this process alone, for cursors signed before the shared key is known.
-static PROCESS_KEY: LazyLock<[u8; 32]> = LazyLock::new(|| {
-    let mut key = [0_u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    key
-});
-
-/// Sets the key every instance signs cursors with (read from the database
-/// at start). Until it is set, cursors are signed with a key of this process
-/// alone, which it keeps accepting afterwards. Later calls change nothing.
-pub fn set_cursor_key(key: &[u8]) {
-    let _ = SHARED_KEY.set(key.to_vec());
-}
-
 fn mac(key: &[u8], payload: &[u8]) -> Hmac<Sha256> {
     // HMAC takes keys of any length, so this cannot fail.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
@@ -94,40 +76,9 @@ fn mac(key: &[u8], payload: &[u8]) -> Hmac<Sha256> {
 
 impl Cursor {
     /// The token handed to clients: the keys as base64url JSON, a dot, and
-    /// a truncated HMAC of them, so that a token the server did not issue
-    /// (an edited one included) is refused.
-    pub fn encode(&self) -> String {
-        let payload = Value::Array(vec![Value::String(CURSOR_TAG.to_owned()), Value::Array(self.0.clone())]);
-        let payload = URL_SAFE_NO_PAD.encode(payload.to_string());
-        let key = SHARED_KEY.get().map_or(&PROCESS_KEY[..], Vec::as_slice);
-        let tag = mac(key, payload.as_bytes()).finalize().into_bytes();
-        format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag[..MAC_BYTES]))
-    }
-
-    /// Reads a token this server issued; anything else is a 400 naming `cursor`.
-    pub fn decode(token: &str) -> Result<Self, ApiError> {
-        let invalid = || ApiError::field("cursor", "Invalid cursor: use the one from the previous page.");
-        let (payload, tag) = token.split_once('.').ok_or_else(invalid)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| invalid())?;
-        let signed_with = |key: &[u8]| mac(key, payload.as_bytes()).verify_truncated_left(&tag).is_ok();
-        let issued = tag.len() == MAC_BYTES
-            && (SHARED_KEY.get().is_some_and(|key| signed_with(key)) || signed_with(&PROCESS_KEY[..]));
-        if !issued {
-            return Err(invalid());
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| invalid())?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
-        match value {
-            Value::Array(mut parts) if parts.len() == 2 && parts[0] == CURSOR_TAG => match parts.pop() {
-                Some(Value::Array(keys)) if !keys.is_empty() => Ok(Self(keys)),
-                _ => Err(invalid()),
-            },
-            _ => Err(invalid()),
-        }
-    }
-
-    /// The token handed to clients, signed with `key` (see [`Cursor::encode`]);
-    /// `None` while the key is not known.
+    /// a truncated HMAC of them with `key`, so that a token the server did not
+    /// issue (an edited one included) is refused; `None` while the key is not
+    /// known.
     pub fn sign(&self, key: &CursorKey) -> Option<String> {
         let payload = Value::Array(vec![Value::String(CURSOR_TAG.to_owned()), Value::Array(self.0.clone())]);
         let payload = URL_SAFE_NO_PAD.encode(payload.to_string());
@@ -166,7 +117,7 @@ impl Cursor {
         self.0
             .get(index)
             .and_then(Value::as_i64)
-            .ok_or_else(|| ApiError::field("cursor", "Invalid cursor: use the one from the previous page."))
+            .ok_or_else(|| ApiError::field("cursor", INVALID_CURSOR))
     }
 
     /// The key at `index` as a string, or a 400 naming `cursor`.
@@ -174,51 +125,12 @@ impl Cursor {
         self.0
             .get(index)
             .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::field("cursor", "Invalid cursor: use the one from the previous page."))
+            .ok_or_else(|| ApiError::field("cursor", INVALID_CURSOR))
     }
 }
 
-/// `?limit=` and `?cursor=` of a list request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PageParams {
-    /// How many items to return.
-    pub limit: i64,
-    /// Where the previous page ended, if this is not the first page.
-    pub cursor: Option<Cursor>,
-}
-
-impl PageParams {
-    /// Reads `limit` and `cursor` from query pairs; other keys are left to the caller.
-    pub fn parse(query: &[(String, String)], default_limit: i64) -> Result<Self, ApiError> {
-        let mut limit = default_limit;
-        let mut cursor = None;
-        for (key, value) in query {
-            match key.as_str() {
-                "limit" => {
-                    limit = value
-                        .trim()
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|n| LIMIT_RANGE.contains(n))
-                        .ok_or_else(|| {
-                            ApiError::field("limit", "Ensure this value is a whole number from 1 to 1000.")
-                        })?;
-                }
-                "cursor" => cursor = Some(Cursor::decode(value)?),
-                _ => {}
-            }
-        }
-        Ok(Self { limit, cursor })
-    }
-
-    /// How many rows to fetch: one more than the limit tells whether a next page exists.
-    pub fn fetch_limit(&self) -> i64 {
-        self.limit + 1
-    }
-}
-
-/// Cuts the extra row fetched by [`PageParams::fetch_limit`]; returns the page
-/// and the cursor of the next page, made from the last item kept.
+/// Cuts the extra row of a page fetched with `limit + 1` rows; returns the
+/// page and the cursor of the next page, made from the last item kept.
 pub fn split_page<T>(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> Cursor) -> (Vec<T>, Option<Cursor>) {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     if rows.len() > limit {
@@ -243,58 +155,60 @@ pub fn next_page_url(req: &HttpRequest, token: &str) -> String {
     format!("{}://{}{}?{}", info.scheme(), info.host(), req.path(), query.finish())
 }
 
-/// The `Link` header value pointing at the next page.
-pub fn next_link_header(req: &HttpRequest, cursor: &Cursor) -> String {
-    format!("<{}>; rel=\"next\"", next_page_url(req, &cursor.encode()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn key() -> CursorKey {
+        CursorKey::with(b"a key every instance shares, 32+ bytes")
+    }
+
     #[test]
     fn cursor_round_trips() {
         let cursor = Cursor(vec![Value::from("Blues"), Value::from(42)]);
-        assert_eq!(Cursor::decode(&cursor.encode()).ok(), Some(cursor));
+        let token = cursor.sign(&key()).expect("signed");
+        assert_eq!(Cursor::verify(&token, &key()).ok(), Some(cursor));
     }
 
     #[test]
     fn foreign_cursor_is_rejected() {
-        assert!(Cursor::decode("not-a-cursor").is_err());
-        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode("[1,2]")).is_err());
-        assert!(Cursor::decode(&URL_SAFE_NO_PAD.encode(r#"["k1",["a\u0000b",1]]"#)).is_err());
+        assert!(Cursor::verify("not-a-cursor", &key()).is_err());
+        assert!(Cursor::verify(&URL_SAFE_NO_PAD.encode("[1,2]"), &key()).is_err());
+        assert!(Cursor::verify(&URL_SAFE_NO_PAD.encode(r#"["k1",["a\u0000b",1]]"#), &key()).is_err());
     }
 
     #[test]
     fn an_edited_or_unsigned_cursor_is_rejected() {
-        let token = Cursor(vec![Value::from("id"), Value::from(42)]).encode();
+        let token = Cursor(vec![Value::from("id"), Value::from(42)])
+            .sign(&key())
+            .expect("signed");
         let (payload, tag) = token.split_once('.').expect("a signed token");
         let forged = URL_SAFE_NO_PAD.encode(r#"["k1",["id",43]]"#);
-        assert!(Cursor::decode(&format!("{forged}.{tag}")).is_err(), "keys edited");
-        assert!(Cursor::decode(payload).is_err(), "signature dropped");
-        assert!(Cursor::decode(&format!("{payload}.")).is_err(), "empty signature");
+        assert!(
+            Cursor::verify(&format!("{forged}.{tag}"), &key()).is_err(),
+            "keys edited"
+        );
+        assert!(Cursor::verify(payload, &key()).is_err(), "signature dropped");
+        assert!(
+            Cursor::verify(&format!("{payload}."), &key()).is_err(),
+            "empty signature"
+        );
         let mut flipped = URL_SAFE_NO_PAD.decode(tag).expect("base64");
         flipped[0] ^= 1;
-        assert!(Cursor::decode(&format!("{payload}.{}", URL_SAFE_NO_PAD.encode(flipped))).is_err());
-        assert!(Cursor::decode(&token).is_ok());
+        assert!(Cursor::verify(&format!("{payload}.{}", URL_SAFE_NO_PAD.encode(flipped)), &key()).is_err());
+        assert!(Cursor::verify(&token, &key()).is_ok());
     }
 
     #[test]
-    fn cursors_signed_before_the_shared_key_was_set_still_read() {
-        let early = Cursor(vec![Value::from(7)]);
-        let token = early.encode();
-        set_cursor_key(b"a key every instance shares, 32+ bytes");
-        assert_eq!(Cursor::decode(&token).ok(), Some(early.clone()));
-        assert_eq!(Cursor::decode(&early.encode()).ok(), Some(early));
-    }
-
-    #[test]
-    fn limit_outside_range_is_rejected() {
-        for bad in ["0", "1001", "abc", "-1", ""] {
-            let query = vec![("limit".to_owned(), bad.to_owned())];
-            assert!(PageParams::parse(&query, 50).is_err(), "{bad} accepted");
-        }
-        let query = vec![("limit".to_owned(), "1000".to_owned())];
-        assert_eq!(PageParams::parse(&query, 50).map(|p| p.limit).ok(), Some(1000));
+    fn a_cursor_reads_only_with_the_key_it_was_signed_with() {
+        let cursor = Cursor(vec![Value::from(7)]);
+        let other = CursorKey::with(b"another deployment's key");
+        let token = cursor.sign(&other).expect("signed");
+        assert!(Cursor::verify(&token, &key()).is_err());
+        assert!(
+            Cursor(vec![Value::from(7)]).sign(&CursorKey::new()).is_none(),
+            "no key, no cursor"
+        );
+        assert!(Cursor::verify(&token, &CursorKey::new()).is_err());
     }
 }

@@ -129,6 +129,13 @@ pub struct InvalidBody {
     pub team_id: Option<i64>,
 }
 
+impl From<FieldErrors> for InvalidBody {
+    /// Problems found before any field could be read (a body that is not an object).
+    fn from(errors: FieldErrors) -> Self {
+        Self { errors, team_id: None }
+    }
+}
+
 /// What a response shows of a palette's team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TeamDetail {

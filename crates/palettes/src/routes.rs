@@ -14,15 +14,15 @@ use accounts::CurrentUser;
 use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use api_versioning::body::JsonBody;
-use api_versioning::{respond, ApiVersion};
+use api_versioning::body::{JsonBody, JsonObject};
+use api_versioning::paging::Page;
+use api_versioning::{respond, ApiVersion, V1_MEDIA_TYPE, V2_MEDIA_TYPE};
 use database::Pool;
-use kernel::pagination::split_page;
-use kernel::{ApiError, FieldErrors, IfMatch, PageParams};
+use kernel::{ApiError, FieldErrors, IfMatch};
 use teams::cache::{self, TeamCache};
 
 use crate::color;
-use crate::model::PaletteView;
+use crate::model::{InvalidBody, PaletteView};
 use crate::service::{self, ListQuery, ListRow, Ordering};
 use crate::wire::v1::PaletteV1;
 use crate::wire::v2::{PalettePageV2, PaletteV2};
@@ -63,7 +63,7 @@ fn field_error(field: &str, message: impl Into<String>) -> FieldErrors {
 }
 
 /// Reads `team`, `search`, `color` and `ordering`; other keys are left to
-/// [`PageParams`] or ignored. An empty `team`, `color` or `ordering` is an
+/// [`Page`] or ignored. An empty `team`, `color` or `ordering` is an
 /// error on that parameter, never silently no filter; an empty `search` is
 /// no filter (every name contains the empty text).
 fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
@@ -118,31 +118,30 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
         ("search" = Option<String>, Query, description = "Only palettes whose name contains this text, ignoring case. An empty value is no filter: every name contains the empty text"),
         ("color" = Option<String>, Query, description = "Only palettes containing this colour (any accepted form, e.g. `#ABC`). An empty value is a 400"),
         ("ordering" = inline(Option<PaletteOrdering>), Query, description = "Sort order; by id (creation order) when absent. An empty value is a 400"),
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 1000 in 1.0, 50 in 2.0)"),
-        ("cursor" = Option<String>, Query, description = "The cursor of the next page (from `Link` in 1.0, `next_cursor` in 2.0), with the same filters and ordering"),
+        Page,
     ),
     responses(
         (status = 200, description = "1.0: a bare array, the next page in `Link`; 2.0: `items` and `next_cursor`",
             headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
             content(
-                (Vec<PaletteV1> = "application/vnd.photoroom+json; version=1.0"),
-                (PalettePageV2 = "application/vnd.photoroom+json; version=2.0"),
+                (Vec<PaletteV1> = V1_MEDIA_TYPE),
+                (PalettePageV2 = V2_MEDIA_TYPE),
             )),
         (status = 400, description = "An invalid `team`, `search`, `color`, `ordering`, `limit` or `cursor` (an empty `team`, `color` or `ordering` included), named in the body"),
-        (status = 401, description = "Missing or wrong credentials"),
     )
 )]
 #[get("/palettes")]
 async fn list_palettes(
     req: HttpRequest,
-    version: ApiVersion,
     user: CurrentUser,
+    query: web::Query<Vec<(String, String)>>,
+    page: Result<Page, ApiError>,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
-    query: web::Query<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ApiError> {
+    // The filters are checked before `limit` and `cursor`.
     let filters = read_filters(&query).map_err(ApiError::validation)?;
-    let page = PageParams::parse(&query, version.default_limit())?;
+    let page = page?;
     let ordering = filters.ordering;
     let after = match &page.cursor {
         Some(cursor) => Some(ordering.position(cursor).map_err(ApiError::validation)?),
@@ -159,24 +158,24 @@ async fn list_palettes(
     let mut conn = pool.get().await?;
     let (rows, teams) = service::list(&mut conn, &cache, user.id, &list).await?;
     drop(conn);
-    let (rows, next) = split_page(rows, page.limit, |row| ordering.cursor_after(row));
+    let (rows, next) = page.split(rows, |row| ordering.cursor_after(row));
     // Every row is of one of `teams`: the page read only those.
     let team_of = |row: &ListRow| cache::find(&teams, row.palette.team_id);
     let name_of = |row: &ListRow| team_of(row).map_or("", |team| team.team.name.as_str());
-    match version {
+    match page.version {
         ApiVersion::V1 => {
             let items: Vec<PaletteV1> = rows
                 .iter()
                 .map(|row| PaletteV1::new(&row.palette, name_of(row), team_of(row)))
                 .collect();
-            Ok(respond::list(&req, version, &items, next.as_ref()))
+            Ok(page.respond(&req, &items, next.as_ref()))
         }
         ApiVersion::V2 => {
             let items: Vec<PaletteV2> = rows
                 .iter()
                 .map(|row| PaletteV2::new(&row.palette, name_of(row)))
                 .collect();
-            Ok(respond::list(&req, version, &items, next.as_ref()))
+            Ok(page.respond(&req, &items, next.as_ref()))
         }
     }
 }
@@ -201,11 +200,10 @@ async fn list_palettes(
                 ("ETag" = String, description = "2.0: the palette's entity tag"),
             ),
             content(
-                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
-                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+                (PaletteV1 = V1_MEDIA_TYPE),
+                (PaletteV2 = V2_MEDIA_TYPE),
             )),
         (status = 400, description = "Invalid fields (by name; colours by position), a team I am not in, malformed JSON; in 1.0 also a duplicate name"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
     )
 )]
@@ -234,10 +232,9 @@ async fn create_palette(
         (status = 200, description = "The palette",
             headers(("ETag" = String, description = "2.0: the palette's entity tag, for `If-Match`")),
             content(
-                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
-                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+                (PaletteV1 = V1_MEDIA_TYPE),
+                (PaletteV2 = V2_MEDIA_TYPE),
             )),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such palette in my teams"),
     )
 )]
@@ -260,10 +257,14 @@ async fn write_palette(
     (id, if_match): (i64, &IfMatch),
     user: &CurrentUser,
     (pool, cache): (&Pool, &TeamCache),
-    body: &PaletteWrite,
+    body: JsonObject<PaletteWrite>,
     required: bool,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = body.validate(version, required);
+    // A body that is not an object is answered after the palette's visibility and `If-Match`.
+    let changes = body
+        .0
+        .map_err(InvalidBody::from)
+        .and_then(|body| body.validate(version, required));
     let mut conn = pool.get().await?;
     let view = service::write(&mut conn, cache, user.id, (id, if_match), changes, team_detail(version))
         .await
@@ -292,11 +293,10 @@ async fn write_palette(
         (status = 200, description = "The palette as written",
             headers(("ETag" = String, description = "2.0: the new entity tag")),
             content(
-                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
-                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+                (PaletteV1 = V1_MEDIA_TYPE),
+                (PaletteV2 = V2_MEDIA_TYPE),
             )),
         (status = 400, description = "Invalid fields, a target team I am not in, malformed JSON; in 1.0 also a duplicate name"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such palette in my teams"),
         (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
         (status = 412, description = "`If-Match` does not match the palette's current `ETag`"),
@@ -310,10 +310,10 @@ async fn replace_palette(
     if_match: IfMatch,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
-    body: JsonBody<PaletteWrite>,
+    body: JsonObject<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let target = (path.into_inner(), &if_match);
-    write_palette(version, target, &user, (&pool, &cache), &body.0, true).await
+    write_palette(version, target, &user, (&pool, &cache), body, true).await
 }
 
 /// Change some fields of a palette.
@@ -336,11 +336,10 @@ async fn replace_palette(
         (status = 200, description = "The palette as written",
             headers(("ETag" = String, description = "2.0: the new entity tag")),
             content(
-                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
-                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+                (PaletteV1 = V1_MEDIA_TYPE),
+                (PaletteV2 = V2_MEDIA_TYPE),
             )),
         (status = 400, description = "Invalid fields, a target team I am not in, malformed JSON; in 1.0 also a duplicate name"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such palette in my teams"),
         (status = 409, description = "2.0: the team already has a palette of this name, ignoring case"),
         (status = 412, description = "`If-Match` does not match the palette's current `ETag`"),
@@ -354,10 +353,10 @@ async fn update_palette(
     if_match: IfMatch,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
-    body: JsonBody<PaletteWrite>,
+    body: JsonObject<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let target = (path.into_inner(), &if_match);
-    write_palette(version, target, &user, (&pool, &cache), &body.0, false).await
+    write_palette(version, target, &user, (&pool, &cache), body, false).await
 }
 
 /// Delete a palette.
@@ -370,7 +369,6 @@ async fn update_palette(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such palette in my teams"),
         (status = 412, description = "`If-Match` does not match the palette's current `ETag`"),
     )
@@ -401,11 +399,10 @@ async fn delete_palette(
                 ("ETag" = String, description = "2.0: the copy's entity tag"),
             ),
             content(
-                (PaletteV1 = "application/vnd.photoroom+json; version=1.0"),
-                (PaletteV2 = "application/vnd.photoroom+json; version=2.0"),
+                (PaletteV1 = V1_MEDIA_TYPE),
+                (PaletteV2 = V2_MEDIA_TYPE),
             )),
         (status = 400, description = "Invalid fields, a target team I am not in, malformed JSON; in 1.0 also a duplicate name"),
-        (status = 401, description = "Missing or wrong credentials"),
         (status = 404, description = "No such palette in my teams"),
         (status = 409, description = "2.0: the target team already has a palette of this name, ignoring case"),
     )
@@ -417,9 +414,10 @@ async fn copy_palette(
     user: CurrentUser,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
-    body: JsonBody<PaletteCopyRequest>,
+    body: JsonObject<PaletteCopyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = body.0.validate();
+    // A body that is not an object is answered after the palette's visibility.
+    let changes = body.0.map_err(InvalidBody::from).and_then(|body| body.validate());
     let mut conn = pool.get().await?;
     let view = service::copy(
         &mut conn,

@@ -39,6 +39,17 @@ async fn non_member_gets_404_for_another_teams_palette_and_nothing_changes() {
     // Even an invalid body gets the 404 first: nothing tells the palette exists.
     let invalid = app.patch(&path).auth(&eve).json(&json!({"name": ""})).send().await;
     assert_eq!(invalid.status, 404);
+    // So does JSON that is not an object, for every write of one palette.
+    for request in [app.put(&path), app.patch(&path), app.post(&format!("{path}/copy"))] {
+        let not_an_object = request.auth(&eve).json(&json!([1])).send().await;
+        not_an_object.assert_not_found(false, "a list as the body");
+    }
+    let own = app.patch(&path).auth(&ada).json(&json!([1])).send().await;
+    assert_eq!(
+        own.json,
+        json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+        "to a member it is the seed's 400"
+    );
 
     let listed = app.get("/api/palettes").auth(&eve).send().await;
     assert_eq!(listed.json, json!([]));

@@ -280,7 +280,6 @@ async fn load_cursor_key(pool: Pool, cursor_key: web::Data<CursorKey>) {
     }
     let first = tokio::time::timeout(std::time::Duration::from_secs(1), read(&pool)).await;
     if let Ok(Ok(key)) = first {
-        kernel::pagination::set_cursor_key(&key);
         cursor_key.set(&key);
         return;
     }
@@ -289,7 +288,6 @@ async fn load_cursor_key(pool: Pool, cursor_key: web::Data<CursorKey>) {
         loop {
             match read(&pool).await {
                 Ok(key) => {
-                    kernel::pagination::set_cursor_key(&key);
                     cursor_key.set(&key);
                     return;
                 }

@@ -1,9 +1,11 @@
 //! The OpenAPI document as served at `/api/openapi.json`.
 //!
-//! utoipa builds it from the handlers' annotations; this module adds what
+//! utoipa builds it from the handlers' annotations, which name only what is
+//! particular to each operation; this module is the one place that adds what
 //! every operation shares (the 406 of negotiation, the 413/415/400 of body
-//! reading, the 401/429 of authentication, the 503 of an unavailable
-//! database, and the error body of each version), and serves it for the
+//! reading, the 401/429 of authentication, the 400 of a list's `limit` and
+//! `cursor`, the 503 of an unavailable database, and the error body of each
+//! version), orders each operation's responses by status, and serves it for the
 //! version a client asks for: with `Accept: application/vnd.photoroom+json;
 //! version=X` only that version's media types are described, so a tool
 //! checking responses against the spec sees the one shape it gets; without
@@ -69,16 +71,17 @@ fn complete_operation(path: &str, operation: &mut Value) {
     let api = path.starts_with("/api/");
     let has_body = operation.get("requestBody").is_some();
     let secured = operation.get("security").is_some();
-    if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
-        for parameter in parameters {
-            if parameter["name"] == "limit" && parameter["in"] == "query" {
-                parameter["schema"] = json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 1000});
-            }
-        }
-    }
+    // Lists take `api_versioning::paging::Page`, documented by its own `IntoParams`.
+    let paged = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|parameters| parameters.iter().any(|p| p["name"] == "cursor" && p["in"] == "query"));
     let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
         return;
     };
+    if paged {
+        add_response(responses, "400", json!({"description": "Invalid limit or cursor"}));
+    }
     if api {
         add_response(
             responses,
@@ -125,6 +128,8 @@ fn complete_operation(path: &str, operation: &mut Value) {
             response["content"] = error_content();
         }
     }
+    // By status, as a reader looks them up, whichever declared them.
+    responses.sort_keys();
 }
 
 /// The document describing both versions, with the shared responses added.

@@ -1,7 +1,7 @@
 //! Memberships: who belongs to a team, their roles, removing and leaving.
 
 use accounts::query::username_of;
-use database::schema::{team_members, teams};
+use database::schema::team_members;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -32,24 +32,6 @@ pub(super) async fn require_owner(conn: &mut AsyncPgConnection, team_id: i64, us
         Some(Role::Member) => Err(TeamError::NotOwner),
         Some(Role::Owner) => Ok(()),
     }
-}
-
-/// Whether `user_id` belongs to `team_id`, locking the team and the
-/// membership (`FOR SHARE`) until the caller's transaction ends: a concurrent
-/// removal, which locks the team first as every membership change does,
-/// waits until then, so whatever the caller writes for the team is written
-/// by a member. Public for palettes, whose writes need a member.
-pub async fn lock_membership(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> QueryResult<bool> {
-    let found: Option<i64> = teams::table
-        .inner_join(team_members::table)
-        .filter(teams::id.eq(team_id))
-        .filter(team_members::user_id.eq(user_id))
-        .select(teams::id)
-        .for_share()
-        .first(conn)
-        .await
-        .optional()?;
-    Ok(found.is_some())
 }
 
 /// A page of the members of a team `user_id` belongs to, by user id, after `after_user_id`.

@@ -39,13 +39,11 @@ use crate::error::TeamError;
 use crate::model::{Member, NewMember, Role, Team, TeamWithMembers};
 
 pub use self::invitations::{accept_invitation, invite, my_invitations, revoke_invitation, team_invitations};
-pub use self::members::{change_role, leave_or_decline, list_members, lock_membership, remove_member};
+pub use self::members::{change_role, leave_or_decline, list_members, remove_member};
 pub(crate) use self::teams::{create_personal_team, personal_team_id, team_ids_of, user_teams_with_members};
 pub use self::teams::{
     create_team, delete_team, get_team, rename_team, team_blocking_account_deletion, teams_with_members,
 };
-/// Palettes' former path of [`crate::query::member_team_ids`], kept until it moves there.
-pub use crate::query::member_team_ids;
 
 /// A member as read from `team_members` with their username; an unknown
 /// stored role (the database allows only the two) reads as `member`.

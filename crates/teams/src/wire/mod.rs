@@ -108,10 +108,6 @@ impl From<&InvitationDetails> for TeamInvitation {
     }
 }
 
-/// Longest username an invitation may name, in characters, as accounts
-/// allows at registration.
-const USERNAME_MAX_CHARS: usize = 150;
-
 /// `POST /api/teams/` and `PUT /api/teams/{id}/` body; other fields are ignored.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TeamRequest {
@@ -192,7 +188,9 @@ impl TeamInvitationRequest {
     /// The username, trimmed; or why not, by field.
     pub fn validate(&self) -> Result<String, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let username = self.username.string("username", true, USERNAME_MAX_CHARS, &mut errors);
+        let username = self
+            .username
+            .string("username", true, accounts::model::USERNAME_MAX_CHARS, &mut errors);
         required("username", username, errors)
     }
 }
