@@ -29,10 +29,10 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use database::Pool;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use kernel::ApiError;
 use moka::sync::Cache;
-use rand::RngCore;
+use rand::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::error::AccountError;
@@ -109,7 +109,7 @@ impl Auth {
     /// Authentication with these settings and a fresh random cache key.
     pub fn new(settings: AuthSettings) -> Self {
         let mut key = [0_u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut key);
+        rand::rng().fill_bytes(&mut key);
         Self {
             hasher: PasswordHasher::new(settings.hash_concurrency),
             key,
@@ -182,7 +182,7 @@ impl Auth {
 
     fn credentials_key(&self, username: &str, password: &str) -> Key {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
         mac.update(username.to_lowercase().as_bytes());
         mac.update(&[0]);
         mac.update(password.as_bytes());
@@ -374,7 +374,7 @@ fn parse_authorization(req: &HttpRequest) -> Result<Credentials, ApiError> {
 /// A new token secret: a prefix and 32 random bytes in URL-safe base64, and its SHA-256.
 pub fn new_token_secret() -> (String, [u8; 32]) {
     let mut bytes = [0_u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    rand::rng().fill_bytes(&mut bytes);
     let secret = format!("pal_{}", URL_SAFE_NO_PAD.encode(bytes));
     let hash = Sha256::digest(secret.as_bytes()).into();
     (secret, hash)
