@@ -45,13 +45,7 @@ impl AccountError {
     /// index is a taken username; anything else (another index, a deadlock)
     /// stays what it is.
     pub(crate) fn of_user_insert(error: DieselError) -> Self {
-        let username_index = match &error {
-            DieselError::DatabaseError(_, info) if kernel::error::is_unique_violation(&error) => {
-                info.constraint_name() == Some(USERNAME_INDEX)
-            }
-            _ => false,
-        };
-        if username_index {
+        if kernel::error::violated_unique_index(&error) == Some(USERNAME_INDEX) {
             Self::UsernameTaken
         } else {
             Self::Database(error)

@@ -99,6 +99,7 @@ async fn change_password(
 #[utoipa::path(
     tag = "accounts",
     security(("basic" = []), ("bearer" = [])),
+    params(IfMatch),
     responses(
         (status = 204, description = "Account deleted"),
         (status = 400, description = "I am the last owner of a team with other members (1.0)"),
@@ -163,7 +164,7 @@ async fn list_tokens(
     page: Page,
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = page.cursor.as_ref().map(|c| c.int(0)).transpose()?;
+    let after = page.after_id()?;
     let mut conn = pool.get().await?;
     let rows = service::list_tokens(&mut conn, user.id, after, page.fetch_limit()).await?;
     let (rows, next) = page.split(rows, |t| Cursor(vec![t.id.into()]));

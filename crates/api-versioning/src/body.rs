@@ -83,7 +83,7 @@ pub struct JsonBody<T>(pub T);
 /// resource the caller may not see before they look at the body, as the seed
 /// did. Unreadable JSON, a wrong media type or size are still refused at once.
 #[derive(Debug)]
-pub struct JsonObject<T>(pub Result<T, FieldErrors>);
+pub struct DeferredJsonBody<T>(pub Result<T, FieldErrors>);
 
 /// Reads a JSON body as `T` when it is an object.
 fn read_object<T: DeserializeOwned>(value: Value) -> Result<Result<T, FieldErrors>, ApiError> {
@@ -95,7 +95,7 @@ fn read_object<T: DeserializeOwned>(value: Value) -> Result<Result<T, FieldError
         .map_err(|e| ApiError::bad_request(format!("JSON parse error - {e}")))
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonObject<T> {
+impl<T: DeserializeOwned + 'static> FromRequest for DeferredJsonBody<T> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 

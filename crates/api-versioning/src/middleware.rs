@@ -73,8 +73,15 @@ pub async fn versioning(
     }
     let api = is_api(req.path());
     let version = if api {
-        let produces = routes.map_or(&[][..], |routes| routes.produces(req.path(), req.method()));
-        match negotiate_for(req.headers().get(header::ACCEPT), produces) {
+        let accept = req.headers().get(header::ACCEPT);
+        // The route's other media types matter only to an `Accept` that admits no JSON.
+        let negotiated = negotiate_for(accept, &[]).or_else(|error| {
+            match routes.map(|routes| routes.produces(req.path(), req.method())) {
+                Some(produces) if !produces.is_empty() => negotiate_for(accept, produces),
+                _ => Err(error),
+            }
+        });
+        match negotiated {
             Ok(version) => version,
             Err(error) => {
                 let response = render::error(&error, None, &HttpResponse::new(StatusCode::OK));

@@ -30,6 +30,12 @@ pub struct Page {
 }
 
 impl Page {
+    /// Where the previous page ended, for a list ordered by id alone: the id
+    /// its cursor holds (a 400 naming `cursor` if it holds something else).
+    pub fn after_id(&self) -> Result<Option<i64>, ApiError> {
+        self.cursor.as_ref().map(|cursor| cursor.int(0)).transpose()
+    }
+
     /// How many rows to fetch: one more than the limit tells whether a next page exists.
     pub fn fetch_limit(&self) -> i64 {
         self.limit + 1
@@ -69,7 +75,7 @@ impl Page {
             .ok_or_else(|| ApiError::internal("no cursor key in the app data"))?;
         if key.get().is_none() {
             // Read from the database at start; it did not answer then, nor since.
-            return Err(ApiError::unavailable("The database is unavailable; retry shortly."));
+            return Err(ApiError::database_unavailable());
         }
         let mut limit = version.default_limit();
         let mut cursor = None;

@@ -93,16 +93,13 @@ pub fn error(error: &ApiError, version: Option<ApiVersion>, original: &HttpRespo
 /// The error for a response no `ApiError` produced (actix's own 404, 405, ...).
 pub fn for_status(status: StatusCode) -> ApiError {
     let (kind, detail) = match status.as_u16() {
+        401 => return ApiError::unauthorized(),
+        404 => return ApiError::not_found(),
         400 => (ErrorKind::BadRequest, "Bad request."),
-        401 => (
-            ErrorKind::Unauthorized,
-            "Authentication credentials were not provided or are invalid.",
-        ),
         403 => (
             ErrorKind::Forbidden,
             "You do not have permission to perform this action.",
         ),
-        404 => (ErrorKind::NotFound, "Not found."),
         405 => (ErrorKind::MethodNotAllowed, "Method not allowed."),
         406 => (ErrorKind::NotAcceptable, "Could not satisfy the request Accept header."),
         409 => (ErrorKind::Conflict, "Conflict."),

@@ -1,9 +1,14 @@
 //! The database of palette-api: the diesel schema of every table, the pooled
-//! async connections and the embedded migrations.
+//! async connections, the embedded migrations, the change-notice listener
+//! and start-up diagnostics.
 //!
-//! The schema lives in one crate so that diesel's `table!` declarations and
-//! the joins between them can see each other; each domain crate reads its own
-//! tables and reaches another domain's data through that domain's service.
+//! The schema lives in one crate so that diesel's `table!` declarations can
+//! see each other. Each table belongs to one domain crate (`users` and
+//! `api_tokens` to accounts; `teams`, `team_members` and `invitations` to
+//! teams; `palettes` to palettes), and only that crate names it: another
+//! domain composes what the owner exports in its `query` module (a subquery
+//! such as teams' `member_team_ids`, which palettes puts in its own
+//! statements) or calls the owner's service.
 
 pub mod diagnose;
 pub mod listen;

@@ -111,15 +111,6 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    /// `Ok(())` when empty, else the validation error carrying these messages.
-    pub fn into_result(self) -> Result<(), ApiError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::validation(self))
-        }
-    }
-
     /// The 1.0 shape: nested objects for list items.
     pub fn to_nested(&self) -> Value {
         Value::Object(self.0.clone())
@@ -271,6 +262,11 @@ impl ApiError {
         }
     }
 
+    /// 503 for a database that cannot be reached or gives no connection.
+    pub fn database_unavailable() -> Self {
+        Self::unavailable("The database is unavailable; retry shortly.")
+    }
+
     /// A logged 500; the client learns nothing of the cause.
     pub fn internal(cause: impl fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
@@ -333,7 +329,7 @@ impl From<DieselError> for ApiError {
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         tracing::warn!(error = %error, "no database connection available");
-        Self::unavailable("The database is unavailable; retry shortly.")
+        Self::database_unavailable()
     }
 }
 
@@ -343,7 +339,12 @@ impl From<anyhow::Error> for ApiError {
     }
 }
 
-/// Whether a query failed on a unique index.
-pub fn is_unique_violation(error: &DieselError) -> bool {
-    matches!(error, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+/// The unique index or constraint a query failed on, if it failed on one:
+/// a domain answers "taken" only for the index that says so, never for
+/// another one (nor for a deadlock).
+pub fn violated_unique_index(error: &DieselError) -> Option<&str> {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => info.constraint_name(),
+        _ => None,
+    }
 }

@@ -59,11 +59,6 @@ impl IfMatch {
         Self(None)
     }
 
-    /// The precondition a header value states.
-    pub fn header(value: impl Into<String>) -> Self {
-        Self(Some(value.into()))
-    }
-
     /// The request's `If-Match`; a header that is not text matches no tag.
     pub fn of(req: &actix_web::HttpRequest) -> Self {
         let header = req.headers().get(actix_web::http::header::IF_MATCH);
@@ -76,6 +71,26 @@ impl IfMatch {
             None => true,
             Some(value) => value.split(',').map(str::trim).any(|tag| tag == "*" || tag == etag),
         }
+    }
+}
+
+/// Documents the header once for every operation that takes it (`params(IfMatch)`).
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        vec![ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .description(Some(
+                "The resource's `ETag` as read, in either API version: the change happens only if it is still \
+                 current, else 412. `*` matches any state; without the header nothing is checked",
+            ))
+            .required(Required::False)
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()]
     }
 }
 
@@ -96,10 +111,10 @@ mod tests {
     fn if_match_accepts_star_and_the_tag_compared_strongly() {
         let etag = "\"t1\"";
         assert!(IfMatch::any().allows(etag));
-        assert!(IfMatch::header("*").allows(etag));
-        assert!(IfMatch::header("\"t0\", \"t1\"").allows(etag));
-        assert!(!IfMatch::header("W/\"t1\"").allows(etag));
-        assert!(!IfMatch::header("\"t0\"").allows(etag));
-        assert!(!IfMatch::header("").allows(etag));
+        assert!(IfMatch(Some("*".to_owned())).allows(etag));
+        assert!(IfMatch(Some("\"t0\", \"t1\"".to_owned())).allows(etag));
+        assert!(!IfMatch(Some("W/\"t1\"".to_owned())).allows(etag));
+        assert!(!IfMatch(Some("\"t0\"".to_owned())).allows(etag));
+        assert!(!IfMatch(Some("".to_owned())).allows(etag));
     }
 }

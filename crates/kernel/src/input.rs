@@ -70,11 +70,6 @@ impl Field {
         self.0.as_ref()
     }
 
-    /// Whether the field was sent at all.
-    pub fn is_present(&self) -> bool {
-        self.0.is_some()
-    }
-
     /// What to check: `Some(Some(value))` when sent and not null,
     /// `Some(None)` when absent and not `required`, and `None` (with a
     /// message recorded) when missing but `required`, or null.
@@ -206,7 +201,7 @@ mod tests {
         assert_eq!(request.owner_id.id("owner_id", true, &mut errors), Some(Some(12)));
         assert_eq!(errors.to_nested(), json!({"name": [NOT_A_STRING]}));
         let empty: Request = serde_json::from_value(json!({"name": null})).expect("reads");
-        assert!(empty.name.is_present() && !empty.owner_id.is_present());
+        assert!(empty.name.value().is_some() && empty.owner_id.value().is_none());
     }
 
     #[test]

@@ -52,12 +52,10 @@ pub enum PaletteError {
 
 impl From<DieselError> for PaletteError {
     fn from(error: DieselError) -> Self {
+        if kernel::error::violated_unique_index(&error) == Some(NAME_INDEX) {
+            return Self::DuplicateName;
+        }
         match &error {
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
-                if info.constraint_name() == Some(NAME_INDEX) =>
-            {
-                Self::DuplicateName
-            }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => Self::UnknownTeam,
             _ => Self::Database(error),
         }

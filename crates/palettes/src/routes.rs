@@ -14,7 +14,7 @@ use accounts::CurrentUser;
 use actix_web::http::header::{HeaderValue, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
-use api_versioning::body::{JsonBody, JsonObject};
+use api_versioning::body::{DeferredJsonBody, JsonBody};
 use api_versioning::paging::Page;
 use api_versioning::{respond, ApiVersion, V1_MEDIA_TYPE, V2_MEDIA_TYPE};
 use database::Pool;
@@ -257,7 +257,7 @@ async fn write_palette(
     (id, if_match): (i64, &IfMatch),
     user: &CurrentUser,
     (pool, cache): (&Pool, &TeamCache),
-    body: JsonObject<PaletteWrite>,
+    body: DeferredJsonBody<PaletteWrite>,
     required: bool,
 ) -> Result<HttpResponse, ApiError> {
     // A body that is not an object is answered after the palette's visibility and `If-Match`.
@@ -278,7 +278,7 @@ async fn write_palette(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Palette id"),
-        ("If-Match" = Option<String>, Header, description = "The palette's `ETag`; the write happens only if it is current"),
+        IfMatch,
     ),
     request_body(content = PaletteWrite, content_type = "application/json",
         description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`",
@@ -310,7 +310,7 @@ async fn replace_palette(
     if_match: IfMatch,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
-    body: JsonObject<PaletteWrite>,
+    body: DeferredJsonBody<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let target = (path.into_inner(), &if_match);
     write_palette(version, target, &user, (&pool, &cache), body, true).await
@@ -322,7 +322,7 @@ async fn replace_palette(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Palette id"),
-        ("If-Match" = Option<String>, Header, description = "The palette's `ETag`; the write happens only if it is current"),
+        IfMatch,
     ),
     request_body(content = PaletteWrite, content_type = "application/json",
         description = "Any of the fields of the version; those left out are kept",
@@ -353,7 +353,7 @@ async fn update_palette(
     if_match: IfMatch,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
-    body: JsonObject<PaletteWrite>,
+    body: DeferredJsonBody<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let target = (path.into_inner(), &if_match);
     write_palette(version, target, &user, (&pool, &cache), body, false).await
@@ -365,7 +365,7 @@ async fn update_palette(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Palette id"),
-        ("If-Match" = Option<String>, Header, description = "The palette's `ETag`; the delete happens only if it is current"),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "Deleted"),
@@ -414,7 +414,7 @@ async fn copy_palette(
     user: CurrentUser,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
-    body: JsonObject<PaletteCopyRequest>,
+    body: DeferredJsonBody<PaletteCopyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // A body that is not an object is answered after the palette's visibility.
     let changes = body.0.map_err(InvalidBody::from).and_then(|body| body.validate());

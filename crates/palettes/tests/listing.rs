@@ -377,7 +377,7 @@ async fn lists_and_reads_are_the_same_with_the_teams_cache_off() {
     let mut bodies = Vec::new();
     for capacity in [100_000, 0] {
         let app = test_support::spawn_app_with(|settings| settings.team_cache_capacity = capacity).await;
-        assert_eq!(app.state.views().is_live(), capacity > 0);
+        assert_eq!(app.state.team_cache().is_live(), capacity > 0);
         let ana = app.user("ana").await;
         let ben = app.user("ben").await;
         let team = team_with(&app, "studio", &[&ana, &ben]).await;

@@ -30,7 +30,7 @@ pub struct AppState {
     pool: web::Data<Pool>,
     auth: web::Data<accounts::Auth>,
     directory: web::Data<dyn accounts::TeamDirectory>,
-    views: web::Data<teams::TeamCache>,
+    team_cache: web::Data<teams::TeamCache>,
     cursor_key: web::Data<CursorKey>,
 }
 
@@ -43,13 +43,13 @@ impl AppState {
             trust_forwarded_for: settings.trust_forwarded_for,
             ..accounts::AuthSettings::default()
         });
-        let views = Arc::new(teams::TeamCache::new(settings.team_cache_capacity));
-        let directory: Arc<dyn accounts::TeamDirectory> = Arc::new(teams::Directory::new(Arc::clone(&views)));
+        let team_cache = Arc::new(teams::TeamCache::new(settings.team_cache_capacity));
+        let directory: Arc<dyn accounts::TeamDirectory> = Arc::new(teams::Directory::new(Arc::clone(&team_cache)));
         Self {
             pool: web::Data::new(pool),
             auth: web::Data::new(auth),
             directory: web::Data::from(directory),
-            views: web::Data::from(views),
+            team_cache: web::Data::from(team_cache),
             cursor_key: web::Data::new(CursorKey::new()),
         }
     }
@@ -58,20 +58,20 @@ impl AppState {
     /// background task (see `database::listen`).
     fn listen_for_changes(&self, database_url: String) -> tokio::task::JoinHandle<()> {
         let auth = self.auth.clone();
-        let views = self.views.clone();
+        let team_cache = self.team_cache.clone();
         database::listen::spawn(database_url, move |notice| match notice {
             // Changes made while not listening were missed.
             Notice::Listening => {
-                views.set_live(true);
+                team_cache.set_live(true);
                 auth.forget_all();
             }
             // Logins and tokens stay cached, each for its own short time.
-            Notice::Lost => views.set_live(false),
-            Notice::Changed(Change::Team(team_id)) => views.forget_team(team_id),
-            Notice::Changed(Change::Member(user_id)) => views.forget_user(user_id),
+            Notice::Lost => team_cache.set_live(false),
+            Notice::Changed(Change::Team(team_id)) => team_cache.forget_team(team_id),
+            Notice::Changed(Change::Member(user_id)) => team_cache.forget_user(user_id),
             Notice::Changed(Change::Login(user_id)) => auth.forget_user(user_id),
             Notice::Changed(Change::All) => {
-                views.forget_all();
+                team_cache.forget_all();
                 auth.forget_all();
             }
         })
@@ -83,8 +83,8 @@ impl AppState {
     }
 
     /// The cache of each user's teams.
-    pub fn views(&self) -> &teams::TeamCache {
-        &self.views
+    pub fn team_cache(&self) -> &teams::TeamCache {
+        &self.team_cache
     }
 }
 
@@ -98,7 +98,9 @@ impl AppState {
             Every path works with and without its trailing slash, and `/api/palletes/...` \
             is an alias of `/api/palettes/...`. `HEAD` is served wherever `GET` is (the same \
             headers, no body); `OPTIONS` answers 204 with the path's methods in `Allow`, as \
-            does a 405 for a method the path does not take.",
+            does a 405 for a method the path does not take. Every resource with an `ETag` (sent in \
+            2.0) honours `If-Match` on its writes and deletes in both versions: `*` or the tag, \
+            compared strongly; a stale one gets 412.",
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -184,7 +186,7 @@ pub fn build_app(
         .app_data(state.pool.clone())
         .app_data(state.auth.clone())
         .app_data(state.directory.clone())
-        .app_data(state.views.clone())
+        .app_data(state.team_cache.clone())
         .app_data(state.cursor_key.clone())
         .app_data(routes.clone());
     routes_of(app)

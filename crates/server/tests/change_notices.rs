@@ -102,11 +102,11 @@ async fn owner_users(app: &TestApp, user: &TestUser, name: &str) -> Vec<String> 
 /// served from the cache unless a change dropped it.
 fn assert_cached(app: &TestApp, user: &TestUser) {
     assert!(
-        app.state.views().is_live(),
+        app.state.team_cache().is_live(),
         "the team cache is off: the change listener is not connected"
     );
     assert!(
-        app.state.views().cached(user.id).is_some(),
+        app.state.team_cache().cached(user.id).is_some(),
         "{}'s teams are not cached",
         user.username
     );
@@ -378,14 +378,14 @@ async fn listener_pid(app: &TestApp) -> Option<i32> {
 #[actix_web::test]
 async fn a_listener_whose_connection_dies_reconnects_and_the_cache_comes_back() {
     let app = spawn_app().await;
-    assert!(app.state.views().is_live());
+    assert!(app.state.team_cache().is_live());
     let first = listener_pid(&app).await.expect("the listener is connected");
     let mut conn = app.pool.get().await.expect("a connection");
     conn.batch_execute(&format!("SELECT pg_terminate_backend({first})"))
         .await
         .expect("ending the listener's connection");
     poll_until("a new listener connection", async || {
-        listener_pid(&app).await.is_some_and(|pid| pid != first) && app.state.views().is_live()
+        listener_pid(&app).await.is_some_and(|pid| pid != first) && app.state.team_cache().is_live()
     })
     .await;
 }

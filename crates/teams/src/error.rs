@@ -1,6 +1,7 @@
 //! Why a team operation was refused, and how each reason is answered.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::pooled_connection::deadpool::PoolError;
 use kernel::ApiError;
 
 /// A team rule that refused an operation, or a database failure.
@@ -42,6 +43,9 @@ pub enum TeamError {
     /// `If-Match` names another state of the team.
     #[error("The team has changed since it was read.")]
     Stale,
+    /// No database connection could be had.
+    #[error(transparent)]
+    Unavailable(#[from] PoolError),
     /// A query failed.
     #[error(transparent)]
     Database(DieselError),
@@ -73,6 +77,7 @@ impl From<TeamError> for ApiError {
             }
             TeamError::UnknownUser => ApiError::field("username", message),
             TeamError::Stale => ApiError::precondition_failed(),
+            TeamError::Unavailable(error) => ApiError::from(error),
             TeamError::Database(error) => ApiError::from(error),
         }
     }

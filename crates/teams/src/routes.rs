@@ -22,7 +22,7 @@ use kernel::{ApiError, Cursor, IfMatch};
 
 use accounts::CurrentUser;
 
-use crate::cache::{self, TeamCache};
+use crate::cache::TeamCache;
 use crate::model::TeamWithMembers;
 use crate::service;
 use crate::wire::v1::TeamV1;
@@ -39,11 +39,6 @@ fn team_response(status: StatusCode, version: ApiVersion, viewer_id: i64, team: 
         ApiVersion::V1 => respond::json_with_etag(status, version, &etag, &TeamV1::from(team)),
         ApiVersion::V2 => respond::json_with_etag(status, version, &etag, &TeamV2::new(team, viewer_id)),
     }
-}
-
-/// The id the page's cursor points after: every list of teams is by one id.
-fn after_id(page: &Page) -> Result<Option<i64>, ApiError> {
-    page.cursor.as_ref().map(|c| c.int(0)).transpose()
 }
 
 /// My teams, by id.
@@ -68,19 +63,7 @@ async fn list_teams(
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = after_id(&page)?;
-    // All my teams, by id, cached or in one statement; the page is cut here.
-    let teams = match cache.cached(user.id) {
-        Some(teams) => teams,
-        None => cache.of_user(&mut *pool.get().await?, user.id).await?,
-    };
-    let fetch = usize::try_from(page.fetch_limit()).unwrap_or(usize::MAX);
-    let rows: Vec<TeamWithMembers> = teams
-        .iter()
-        .filter(|team| after.is_none_or(|after| team.team.id > after))
-        .take(fetch)
-        .cloned()
-        .collect();
+    let rows = service::my_teams(&pool, &cache, user.id, page.after_id()?, page.fetch_limit()).await?;
     let (rows, next) = page.split(rows, |t| Cursor(vec![t.team.id.into()]));
     Ok(match page.version {
         ApiVersion::V1 => {
@@ -156,13 +139,7 @@ async fn get_team(
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
 ) -> Result<HttpResponse, ApiError> {
-    let team_id = path.into_inner();
-    let cached = cache.cached(user.id);
-    if let Some(team) = cached.as_deref().and_then(|teams| cache::find(teams, team_id)) {
-        return Ok(team_response(StatusCode::OK, version, user.id, team));
-    }
-    let mut conn = pool.get().await?;
-    let team = service::get_team(&mut conn, team_id, user.id).await?;
+    let team = service::get_team(&pool, &cache, path.into_inner(), user.id).await?;
     Ok(team_response(StatusCode::OK, version, user.id, &team))
 }
 
@@ -172,7 +149,7 @@ async fn get_team(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Team id"),
-        ("If-Match" = Option<String>, Header, description = "The team's `ETag` as read (in either version); a stale one gets 412"),
+        IfMatch,
     ),
     request_body(content = TeamRequest, content_type = "application/json"),
     responses(
@@ -217,7 +194,7 @@ async fn replace_team(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Team id"),
-        ("If-Match" = Option<String>, Header, description = "The team's `ETag` as read (in either version); a stale one gets 412"),
+        IfMatch,
     ),
     request_body(content = TeamPatchRequest, content_type = "application/json"),
     responses(
@@ -270,7 +247,7 @@ async fn rename(
     security(("basic" = []), ("bearer" = [])),
     params(
         ("id" = i64, Path, description = "Team id"),
-        ("If-Match" = Option<String>, Header, description = "The team's `ETag` as read (in either version); a stale one gets 412"),
+        IfMatch,
     ),
     responses(
         (status = 204, description = "Deleted"),
@@ -319,7 +296,7 @@ async fn list_members(
     page: Page,
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = after_id(&page)?;
+    let after = page.after_id()?;
     let mut conn = pool.get().await?;
     let rows = service::list_members(&mut conn, path.into_inner(), user.id, after, page.fetch_limit()).await?;
     let (rows, next) = page.split(rows, |m| Cursor(vec![m.user_id.into()]));
@@ -419,7 +396,7 @@ async fn list_team_invitations(
     page: Page,
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = after_id(&page)?;
+    let after = page.after_id()?;
     let mut conn = pool.get().await?;
     let rows = service::team_invitations(&mut conn, path.into_inner(), user.id, after, page.fetch_limit()).await?;
     let (rows, next) = page.split(rows, |i| Cursor(vec![i.id.into()]));
@@ -504,7 +481,7 @@ async fn my_invitations(
     page: Page,
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, ApiError> {
-    let after = after_id(&page)?;
+    let after = page.after_id()?;
     let mut conn = pool.get().await?;
     let rows = service::my_invitations(&mut conn, user.id, after, page.fetch_limit()).await?;
     let (rows, next) = page.split(rows, |i| Cursor(vec![i.id.into()]));

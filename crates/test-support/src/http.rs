@@ -82,7 +82,7 @@ async fn start(settings: Settings, database: Arc<TestDatabase>) -> TestApp {
         // change listener is connected (a few milliseconds after start); a
         // test of an unreachable database goes on without it.
         let live = async {
-            while !state.views().is_live() {
+            while !state.team_cache().is_live() {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         };

@@ -7,13 +7,16 @@ use database::schema::{invitations, teams};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError, QueryResult};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use kernel::error::is_unique_violation;
+use kernel::error::violated_unique_index;
 
 use super::members::require_owner;
 use super::{add_member, lock, lock_as_owner};
 use crate::cache::Committed;
 use crate::error::TeamError;
 use crate::model::{InvitationDetails, Role};
+
+/// The constraint that allows one pending invitation per user and team.
+const PENDING_INDEX: &str = "invitations_team_id_invitee_id_key";
 
 /// An invitation as [`load_invitations`] selects it: the inviter's id and
 /// username are both null once their account is gone.
@@ -134,7 +137,7 @@ pub async fn invite(
             .get_result(conn)
             .await
             .map_err(|error| match error {
-                e if is_unique_violation(&e) => TeamError::AlreadyInvited,
+                e if violated_unique_index(&e) == Some(PENDING_INDEX) => TeamError::AlreadyInvited,
                 // The invitee's account went meanwhile.
                 DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => TeamError::UnknownUser,
                 other => TeamError::from(other),

@@ -1,13 +1,12 @@
 //! Memberships: who belongs to a team, their roles, removing and leaving.
 
-use accounts::query::username_of;
 use database::schema::team_members;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::invitations::delete_invitation_of;
-use super::{lock, lock_as_member, lock_as_owner, member};
+use super::{lock, lock_as_member, lock_as_owner, member, member_rows};
 use crate::cache::Committed;
 use crate::error::TeamError;
 use crate::model::{Member, Role};
@@ -45,16 +44,7 @@ pub async fn list_members(
     if role_of(conn, team_id, user_id).await?.is_none() {
         return Err(TeamError::NotFound);
     }
-    let mut query = team_members::table
-        .filter(team_members::team_id.eq(team_id))
-        .select((
-            team_members::user_id,
-            username_of(team_members::user_id),
-            team_members::role,
-        ))
-        .order(team_members::user_id)
-        .limit(limit)
-        .into_boxed();
+    let mut query = member_rows(team_id).limit(limit).into_boxed();
     if let Some(after) = after_user_id {
         query = query.filter(team_members::user_id.gt(after));
     }

@@ -42,7 +42,7 @@ pub use self::invitations::{accept_invitation, invite, my_invitations, revoke_in
 pub use self::members::{change_role, leave_or_decline, list_members, remove_member};
 pub(crate) use self::teams::{create_personal_team, personal_team_id, team_ids_of, user_teams_with_members};
 pub use self::teams::{
-    create_team, delete_team, get_team, rename_team, team_blocking_account_deletion, teams_with_members,
+    create_team, delete_team, get_team, my_teams, rename_team, team_blocking_account_deletion, teams_with_members,
 };
 
 /// A member as read from `team_members` with their username; an unknown
@@ -69,18 +69,20 @@ async fn add_member(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64, ro
         .map(drop)
 }
 
+/// The members of one team with their usernames and roles, by user id: the
+/// query of [`members_of`] and of the members list, before its page.
+#[diesel::dsl::auto_type]
+pub(super) fn member_rows(team_id: i64) -> _ {
+    let username: username_of<team_members::user_id> = username_of(team_members::user_id);
+    team_members::table
+        .filter(team_members::team_id.eq(team_id))
+        .select((team_members::user_id, username, team_members::role))
+        .order(team_members::user_id)
+}
+
 /// The members of one team, by user id, in one query.
 async fn members_of(conn: &mut AsyncPgConnection, team_id: i64) -> QueryResult<Vec<Member>> {
-    let rows: Vec<(i64, String, String)> = team_members::table
-        .filter(team_members::team_id.eq(team_id))
-        .select((
-            team_members::user_id,
-            username_of(team_members::user_id),
-            team_members::role,
-        ))
-        .order(team_members::user_id)
-        .load(conn)
-        .await?;
+    let rows: Vec<(i64, String, String)> = member_rows(team_id).load(conn).await?;
     Ok(rows
         .into_iter()
         .map(|(user_id, username, role)| member(team_id, user_id, username, &role))

@@ -3,14 +3,15 @@
 
 use accounts::query::username_of;
 use database::schema::{team_members, teams};
+use database::Pool;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use kernel::error::is_unique_violation;
+use kernel::error::violated_unique_index;
 use kernel::IfMatch;
 
 use super::{add_member, lock_as_owner, member, members_of};
-use crate::cache::Committed;
+use crate::cache::{self, Committed, TeamCache};
 use crate::error::TeamError;
 use crate::model::{NewTeam, Role, Team, TeamWithMembers};
 use crate::query::member_team_ids;
@@ -102,18 +103,53 @@ fn group_members(rows: Vec<MemberRow>) -> Vec<TeamWithMembers> {
     out
 }
 
-/// A team of `user_id`'s with its members; `NotFound` when they are not a member.
-pub async fn get_team(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Result<TeamWithMembers, TeamError> {
-    teams_with_members(conn, &[team_id])
+/// A page of `user_id`'s teams by id, after `after_id`, at most `limit`:
+/// from the cache of each user's teams, or all of them read in one statement
+/// (and cached) when they are not there; the page is cut from those.
+pub async fn my_teams(
+    pool: &Pool,
+    cache: &TeamCache,
+    user_id: i64,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<TeamWithMembers>, TeamError> {
+    let teams = match cache.cached(user_id) {
+        Some(teams) => teams,
+        None => cache.of_user(&mut *pool.get().await?, user_id).await?,
+    };
+    Ok(teams
+        .iter()
+        .filter(|team| after_id.is_none_or(|after| team.team.id > after))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .cloned()
+        .collect())
+}
+
+/// A team of `user_id`'s with its members, from the cache of their teams
+/// when there (no statement); `NotFound` when they are not a member.
+pub async fn get_team(
+    pool: &Pool,
+    cache: &TeamCache,
+    team_id: i64,
+    user_id: i64,
+) -> Result<TeamWithMembers, TeamError> {
+    let cached = cache.cached(user_id);
+    if let Some(team) = cached.as_deref().and_then(|teams| cache::find(teams, team_id)) {
+        return Ok(team.clone());
+    }
+    teams_with_members(&mut *pool.get().await?, &[team_id])
         .await?
         .into_iter()
         .find(|team| team.role_of(user_id).is_some())
         .ok_or(TeamError::NotFound)
 }
 
+/// The index that keeps non-personal team names unique ignoring case.
+const NAME_INDEX: &str = "teams_name_lower_key";
+
 /// A failed write of a team name: a taken name is `DuplicateName`.
 fn name_error(error: diesel::result::Error) -> TeamError {
-    if is_unique_violation(&error) {
+    if violated_unique_index(&error) == Some(NAME_INDEX) {
         TeamError::DuplicateName
     } else {
         TeamError::from(error)
