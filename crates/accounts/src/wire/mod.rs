@@ -242,6 +242,27 @@ mod tests {
         serde_json::from_value(body).expect("any object reads")
     }
 
+    fn properties<T: utoipa::PartialSchema>() -> Value {
+        serde_json::to_value(T::schema()).expect("a schema serializes")["properties"].clone()
+    }
+
+    #[test]
+    fn documented_bounds_are_the_ones_the_request_types_check() {
+        use crate::model::{PASSWORD_BYTES, TOKEN_LIFETIME_DAYS, TOKEN_NAME_MAX_CHARS, USERNAME_MAX_CHARS};
+        let register = properties::<RegisterRequest>();
+        assert_eq!(register["username"]["maxLength"], json!(USERNAME_MAX_CHARS));
+        assert_eq!(register["password"]["minLength"], json!(PASSWORD_BYTES.0));
+        assert_eq!(register["password"]["maxLength"], json!(PASSWORD_BYTES.1));
+        assert_eq!(
+            properties::<PasswordChangeRequest>()["new_password"]["maxLength"],
+            json!(PASSWORD_BYTES.1)
+        );
+        let token = properties::<TokenRequest>();
+        assert_eq!(token["name"]["maxLength"], json!(TOKEN_NAME_MAX_CHARS));
+        assert_eq!(token["expires_in_days"]["minimum"], json!(TOKEN_LIFETIME_DAYS.0));
+        assert_eq!(token["expires_in_days"]["maximum"], json!(TOKEN_LIFETIME_DAYS.1));
+    }
+
     #[test]
     fn a_registration_reports_every_field_in_the_seed_words() {
         let errors = read::<RegisterRequest>(json!({"username": null, "id": 4}))

@@ -292,8 +292,30 @@ fn read_color(item: &Value, named: bool) -> Result<(String, Option<String>), Str
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+    use utoipa::PartialSchema;
 
     use super::*;
+
+    #[test]
+    fn documented_bounds_are_the_ones_the_request_type_checks() {
+        let schema = serde_json::to_value(PaletteWrite::schema()).expect("a schema serializes");
+        let properties = &schema["properties"];
+        assert_eq!(properties["name"]["maxLength"], json!(MAX_NAME_CHARS));
+        assert_eq!(properties["description"]["maxLength"], json!(MAX_DESCRIPTION_CHARS));
+        assert_eq!(properties["colors"]["maxItems"], json!(MAX_COLORS));
+    }
+
+    #[test]
+    fn the_documented_orderings_are_the_ones_the_list_reads() {
+        let schema = serde_json::to_value(PaletteOrdering::schema()).expect("a schema serializes");
+        let documented: Vec<&str> = schema["enum"]
+            .as_array()
+            .expect("an enum")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(documented, crate::service::Ordering::VALUES);
+    }
 
     fn colors(body: Value, named: bool) -> (Option<NewColors>, Value) {
         let mut errors = FieldErrors::new();

@@ -131,7 +131,7 @@ impl TeamRequest {
 pub struct TeamPatchRequest {
     /// 1 to 150 characters after trimming; unchanged when absent.
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 150)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 150)]
     pub name: Field,
 }
 
@@ -262,7 +262,7 @@ mod tests {
                 "type": "object",
                 "description": "`PATCH /api/teams/{id}/` body; other fields are ignored.",
                 "properties": {"name": {
-                    "type": ["string", "null"],
+                    "type": "string",
                     "description": "1 to 150 characters after trimming; unchanged when absent.",
                     "maxLength": 150,
                     "minLength": 1
