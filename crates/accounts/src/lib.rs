@@ -9,6 +9,8 @@
 //!   teams crate implements it and `server` wires it in, so the crates do
 //!   not depend on each other both ways.
 
+#![warn(missing_docs)]
+
 pub mod auth;
 pub mod directory;
 pub mod error;

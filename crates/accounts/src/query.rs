@@ -5,6 +5,8 @@
 //! [`username_of`] in the select list of its member and invitation lists (a
 //! scalar subquery, still one statement), and runs [`user_id_named`] to find
 //! an invitee without reading anything else of the account.
+// diesel's `auto_type` makes an undocumented type alias of each function's type.
+#![allow(missing_docs)]
 
 use database::schema::users;
 use diesel::expression::{is_aggregate, ValidGrouping};

@@ -10,6 +10,8 @@
 //! - [`TeamCache`] each user's teams, cached for palette lists;
 //! - [`Directory`] what accounts needs from teams.
 
+#![warn(missing_docs)]
+
 pub mod cache;
 pub mod directory;
 pub mod error;

@@ -4,6 +4,8 @@
 //! Each item is a diesel query fragment (a subquery, a source to select
 //! from, a scalar expression) that the caller puts into its own statement, or
 //! a lookup for when the caller has nothing to compose it into.
+// diesel's `auto_type` makes an undocumented type alias of each function's type.
+#![allow(missing_docs)]
 
 use database::schema::{team_members, teams};
 use diesel::dsl;
