@@ -96,7 +96,8 @@ pub async fn versioning(
     let docs = is_docs(req.path());
     req.extensions_mut().insert(version);
     if api && crate::body::is_refused_json_flavour(req.headers().get(header::CONTENT_TYPE)) {
-        let error = crate::body::json_error(&actix_web::error::JsonPayloadError::ContentType);
+        // Worded as the seed's framework worded a 415 (the body reader's own is more specific).
+        let error = render::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let response = render::error(&error, Some(version), &HttpResponse::new(StatusCode::OK));
         let mut response = req.into_response(response);
         add_vary(&mut response);

@@ -141,7 +141,7 @@ impl utoipa::IntoParams for Page {
                      filters and ordering",
                 ))
                 .required(Required::False)
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1))))
                 .build(),
         ]
     }
@@ -223,6 +223,6 @@ mod tests {
                 "required": false, "schema": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 1000}})
         );
         assert_eq!(params[1]["name"], "cursor");
-        assert_eq!(params[1]["schema"], json!({"type": "string"}));
+        assert_eq!(params[1]["schema"], json!({"type": "string", "minLength": 1}));
     }
 }

@@ -89,7 +89,7 @@ impl utoipa::IntoParams for IfMatch {
                  current, else 412. `*` matches any state; without the header nothing is checked",
             ))
             .required(Required::False)
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).min_length(Some(1))))
             .build()]
     }
 }

@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use api_versioning::render::PROBLEM_MEDIA_TYPE as PROBLEM;
-use api_versioning::{negotiate, ApiVersion, V1_MEDIA_TYPE as V1, V2_MEDIA_TYPE as V2, VENDOR_MEDIA_TYPE};
+use api_versioning::{
+    negotiate, ApiVersion, SUPPORTED_VERSIONS, V1_MEDIA_TYPE as V1, V2_MEDIA_TYPE as V2, VENDOR_MEDIA_TYPE,
+};
 use serde_json::{json, Map, Value};
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
 
@@ -159,7 +161,7 @@ fn only(mut value: Value, version: ApiVersion) -> Value {
         ApiVersion::V1 => &[V2, PROBLEM],
         ApiVersion::V2 => &[V1],
     };
-    fn walk(value: &mut Value, dropped: &[&str]) {
+    fn walk(value: &mut Value, dropped: &[&str], version: ApiVersion) {
         match value {
             Value::Object(map) => {
                 if let Some(Value::Object(content)) = map.get_mut("content") {
@@ -168,14 +170,21 @@ fn only(mut value: Value, version: ApiVersion) -> Value {
                         map.remove("content");
                     }
                 }
-                map.values_mut().for_each(|v| walk(v, dropped));
+                // Request bodies name their examples by version ("1.0", "2.0"): keep this one's.
+                if let Some(Value::Object(examples)) = map.get_mut("examples") {
+                    let by_version = examples.keys().all(|name| SUPPORTED_VERSIONS.contains(&name.as_str()));
+                    if by_version {
+                        examples.retain(|name, _| name == version.as_str());
+                    }
+                }
+                map.values_mut().for_each(|v| walk(v, dropped, version));
             }
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, dropped)),
+            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, dropped, version)),
             _ => {}
         }
     }
     if let Some(paths) = value.get_mut("paths") {
-        walk(paths, dropped);
+        walk(paths, dropped, version);
     }
     if let Some(description) = value.pointer_mut("/info/description") {
         let text = description.as_str().unwrap_or_default();

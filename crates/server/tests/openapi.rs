@@ -87,3 +87,21 @@ fn every_api_operation_documents_negotiation_and_availability() {
         }
     }
 }
+
+#[test]
+fn each_version_document_shows_only_its_own_request_examples() {
+    use api_versioning::ApiVersion;
+    for (version, other) in [(ApiVersion::V1, "2.0"), (ApiVersion::V2, "1.0")] {
+        let doc = server::spec::document(Some(version));
+        let create = &doc["paths"]["/api/palettes"]["post"]["requestBody"]["content"]["application/json"]["examples"];
+        assert!(create[version.as_str()].is_object(), "{create}");
+        assert!(
+            create.get(other).is_none(),
+            "the {} document shows a {other} example: {create}",
+            version.as_str()
+        );
+    }
+    let both = server::spec::document(None);
+    let create = &both["paths"]["/api/palettes"]["post"]["requestBody"]["content"]["application/json"]["examples"];
+    assert!(create["1.0"].is_object() && create["2.0"].is_object(), "{create}");
+}

@@ -89,7 +89,7 @@ impl RegisterRequest {
 pub struct PasswordChangeRequest {
     /// The password now in use.
     #[serde(default)]
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1)]
     pub current_password: Field,
     /// 8 to 1024 bytes.
     #[serde(default)]
