@@ -56,9 +56,19 @@ pub async fn probe(database_url: &str, timeout: Duration) -> Option<Problem> {
 }
 
 fn classify(error: &tokio_postgres::Error) -> Problem {
-    let text = error
-        .as_db_error()
-        .map_or_else(|| error.to_string(), |db| db.message().to_owned());
+    let text = match error.as_db_error() {
+        Some(db) => db.message().to_owned(),
+        // "invalid configuration: password missing": the cause is in the chain.
+        None => {
+            let mut text = error.to_string();
+            let mut cause = std::error::Error::source(error);
+            while let Some(inner) = cause {
+                text = format!("{text}: {inner}");
+                cause = inner.source();
+            }
+            text
+        }
+    };
     match error.code() {
         Some(code) if *code == SqlState::INVALID_CATALOG_NAME => Problem::DatabaseMissing,
         Some(code) if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => {
@@ -101,6 +111,37 @@ mod tests {
         assert_eq!(described, "alice@db.internal:6432/palettes");
         assert!(!described.contains("s3cr3t"));
         assert_eq!(describe("not a url"), "the configured database");
+    }
+
+    /// A server that asks for a password, as a stock Debian PostgreSQL does
+    /// over TCP: it answers the startup message with `AuthenticationCleartextPassword`.
+    async fn password_wanting_server() -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        tokio::spawn(async move {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut startup = [0_u8; 512];
+            let _ = socket.read(&mut startup).await;
+            let _ = socket.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]).await;
+            let _ = socket.read(&mut startup).await;
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn a_server_that_wants_a_password_the_url_lacks_is_an_authentication_failure() {
+        let port = password_wanting_server().await;
+        let url = format!("postgres://alice@127.0.0.1:{port}/palettes");
+        let problem = probe(&url, Duration::from_secs(5)).await;
+        assert!(
+            matches!(&problem, Some(Problem::AuthenticationFailed(why)) if why.contains("password missing")),
+            "{problem:?}"
+        );
+        let said = problem.expect("a problem").explain(&describe(&url));
+        assert!(said.starts_with("PostgreSQL refused alice@127.0.0.1:"), "{said}");
     }
 
     #[tokio::test]
