@@ -119,6 +119,20 @@ impl Field {
         None
     }
 
+    /// A required string kept as sent (not trimmed), not empty. `None` (with a
+    /// message recorded under `name`) when missing, empty or not a string;
+    /// null counts as not a string, as the seed's framework said of these fields.
+    pub fn untrimmed(&self, name: &str, errors: &mut FieldErrors) -> Option<&str> {
+        let message = match self.value() {
+            Some(Value::String(s)) if !s.is_empty() => return Some(s),
+            Some(Value::String(_)) => NOT_BLANK,
+            None => REQUIRED,
+            Some(_) => NOT_A_STRING,
+        };
+        errors.add(name, message);
+        None
+    }
+
     /// An id: a whole number, or a string holding one (`"7"`), as the seed
     /// accepted. `Some(None)` when absent and not `required`.
     pub fn id(&self, name: &str, required: bool, errors: &mut FieldErrors) -> Option<Option<i64>> {

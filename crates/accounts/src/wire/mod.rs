@@ -5,7 +5,7 @@ pub mod v2;
 
 use api_versioning::ApiVersion;
 use chrono::{DateTime, Utc};
-use kernel::input::{parse_id, NOT_A_STRING, NOT_BLANK, REQUIRED};
+use kernel::input::parse_id;
 use kernel::{Field, FieldErrors};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -48,32 +48,17 @@ impl RegisterRequest {
     /// The registration, or every field's problem in the seed's words.
     pub fn validate(&self) -> Result<Registration, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let username = match self.username.value() {
-            None => {
-                errors.add("username", REQUIRED);
-                None
-            }
-            Some(Value::String(s)) if s.is_empty() => {
-                errors.add("username", NOT_BLANK);
-                None
-            }
-            Some(Value::String(s)) if s.chars().count() > USERNAME_MAX_CHARS => {
-                errors.add(
-                    "username",
-                    format!("Ensure this field has no more than {USERNAME_MAX_CHARS} characters."),
-                );
-                None
-            }
-            Some(Value::String(s)) if !valid_username(s) => {
-                errors.add("username", INVALID_USERNAME);
-                None
-            }
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                errors.add("username", NOT_A_STRING);
-                None
-            }
-        };
+        let username = self.username.untrimmed("username", &mut errors).and_then(|s| {
+            let problem = if s.chars().count() > USERNAME_MAX_CHARS {
+                format!("Ensure this field has no more than {USERNAME_MAX_CHARS} characters.")
+            } else if !valid_username(s) {
+                INVALID_USERNAME.to_owned()
+            } else {
+                return Some(s.to_owned());
+            };
+            errors.add("username", problem);
+            None
+        });
         let password = self
             .password
             .password("password", PASSWORD_BYTES.0, PASSWORD_BYTES.1, &mut errors);
@@ -101,21 +86,10 @@ impl PasswordChangeRequest {
     /// The change, or every field's problem in the seed's words.
     pub fn validate(&self) -> Result<PasswordChange, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let current = match self.current_password.value() {
-            Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            Some(Value::String(_)) => {
-                errors.add("current_password", NOT_BLANK);
-                None
-            }
-            None => {
-                errors.add("current_password", REQUIRED);
-                None
-            }
-            Some(_) => {
-                errors.add("current_password", NOT_A_STRING);
-                None
-            }
-        };
+        let current = self
+            .current_password
+            .untrimmed("current_password", &mut errors)
+            .map(str::to_owned);
         let new = self
             .new_password
             .password("new_password", PASSWORD_BYTES.0, PASSWORD_BYTES.1, &mut errors);
@@ -235,6 +209,8 @@ impl TokenCreated {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+
+    use kernel::input::{NOT_A_STRING, NOT_BLANK, REQUIRED};
 
     use super::*;
 
