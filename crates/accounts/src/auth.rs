@@ -337,6 +337,71 @@ impl Auth {
             Credentials::Bearer(token) => self.bearer(pool, &token).await,
         }
     }
+
+    /// The user a request's `Authorization` header proves, and the
+    /// [`Credential`] that proved it, for what outlives the request.
+    pub async fn authenticate_credential(&self, req: &HttpRequest, pool: &Pool) -> Result<Authenticated, ApiError> {
+        match parse_authorization(req)? {
+            Credentials::Basic { username, password } => {
+                let user = self.basic(req, pool, &username, &password).await?;
+                let mut conn = pool.get().await?;
+                // The account may have gone since the login was cached.
+                let fingerprint = service::password_fingerprint(&mut conn, user.id)
+                    .await?
+                    .ok_or_else(ApiError::unauthorized)?;
+                Ok(Authenticated {
+                    user,
+                    credential: Credential::Password(fingerprint),
+                })
+            }
+            Credentials::Bearer(token) => {
+                let user = self.bearer(pool, &token).await?;
+                Ok(Authenticated {
+                    user,
+                    credential: Credential::Token(Sha256::digest(token.as_bytes()).into()),
+                })
+            }
+        }
+    }
+}
+
+/// What proved a user, kept by what lives longer than one request (an open
+/// event stream, a stream ticket) to notice when it stops holding: a token
+/// revoked or expired, a password changed, an account deleted. It holds no
+/// secret: a token's SHA-256 (as stored), or a fingerprint of the password
+/// hash, which changes with the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Credential {
+    /// HTTP Basic: SHA-256 of the stored password hash at the time.
+    Password([u8; 32]),
+    /// A Bearer token: its SHA-256.
+    Token([u8; 32]),
+}
+
+/// A user and the credential that proved them: the extractor of routes
+/// whose result outlives the request.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// Who.
+    pub user: CurrentUser,
+    /// With what.
+    pub credential: Credential,
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (Some(auth), Some(pool)) = (req.app_data::<web::Data<Auth>>(), req.app_data::<web::Data<Pool>>())
+            else {
+                return Err(ApiError::internal("authentication state is not registered"));
+            };
+            auth.authenticate_credential(&req, pool).await
+        })
+    }
 }
 
 enum Credentials {

@@ -22,7 +22,7 @@ pub mod service;
 pub mod throttle;
 pub mod wire;
 
-pub use auth::{Auth, AuthSettings};
+pub use auth::{Auth, AuthSettings, Authenticated, Credential};
 pub use directory::TeamDirectory;
 pub use error::AccountError;
 pub use model::{CurrentUser, Memberships};

@@ -14,8 +14,9 @@ use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kernel::IfMatch;
+use sha2::{Digest, Sha256};
 
-use crate::auth::{new_token_secret, Auth};
+use crate::auth::{new_token_secret, Auth, Credential};
 use crate::directory::TeamDirectory;
 use crate::error::AccountError;
 use crate::model::{
@@ -96,8 +97,9 @@ pub async fn delete_account(
         if !if_match.allows(&current.etag()) {
             return Err(AccountError::Stale);
         }
-        directory.user_deleting(conn, user_id).await?;
+        let after_deletion = directory.user_deleting(conn, user_id).await?;
         diesel::delete(users::table.find(user_id)).execute(conn).await?;
+        after_deletion(conn).await?;
         Ok(())
     })
     .await?;
@@ -197,6 +199,33 @@ pub async fn token_user(
         .await
         .optional()
         .map(|row| row.map(|(id, username, expires_at)| (CurrentUser { id, username }, expires_at)))
+}
+
+/// SHA-256 of the user's stored password hash (see [`crate::auth::Credential`]);
+/// `None` when there is no such user.
+pub async fn password_fingerprint(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Option<[u8; 32]>> {
+    let hash: Option<String> = users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(hash.map(|hash| Sha256::digest(hash.as_bytes()).into()))
+}
+
+/// Whether `credential` still proves `user_id`: the token exists, is theirs
+/// and unexpired, or the password is the one it was.
+pub async fn credential_holds(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    credential: &Credential,
+) -> QueryResult<bool> {
+    Ok(match credential {
+        Credential::Password(fingerprint) => password_fingerprint(conn, user_id).await?.as_ref() == Some(fingerprint),
+        Credential::Token(hash) => token_user(conn, hash)
+            .await?
+            .is_some_and(|(user, _)| user.id == user_id),
+    })
 }
 
 /// Inserts a user; a taken username (ignoring case) is a unique violation.
