@@ -5,7 +5,8 @@
 //! The schema lives in one crate so that diesel's `table!` declarations can
 //! see each other. Each table belongs to one domain crate (`users` and
 //! `api_tokens` to accounts; `teams`, `team_members` and `invitations` to
-//! teams; `palettes` to palettes), and only that crate names it: another
+//! teams; `palettes` to palettes; `events`, `events_pruned` and `event_tickets`
+//! to events), and only that crate names it: another
 //! domain composes what the owner exports in its `query` module (a subquery
 //! such as teams' `member_team_ids`, which palettes puts in its own
 //! statements) or calls the owner's service.

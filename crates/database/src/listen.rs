@@ -2,11 +2,12 @@
 //!
 //! Triggers (migration `change_notices`) send a notice on the channel
 //! [`CHANNEL`] whenever a membership, a team, a username, a password or a
-//! token changes. PostgreSQL delivers it at commit to every connection that
-//! listens, so each server instance hears of every change, whichever instance
-//! made it. [`spawn`] keeps one such connection open and hands each change to
-//! a callback; a cache that relies on notices must also hear when the
-//! connection is lost (notices are missed until it listens again).
+//! token changes, and when live events are written (`events`). PostgreSQL
+//! delivers it at commit to every connection that listens, so each server
+//! instance hears of every change, whichever instance made it. [`spawn`]
+//! keeps one such connection open and hands each change to a callback; a
+//! cache that relies on notices must also hear when the connection is lost
+//! (notices are missed until it listens again).
 //!
 //! A connection can die without a word (a dropped NAT mapping, a failover),
 //! and a pooler in transaction mode accepts `LISTEN` but delivers nothing.
@@ -42,14 +43,18 @@ pub enum Change {
     Login(i64),
     /// A table was truncated: everything may have changed.
     All,
+    /// New live events were committed to the outbox.
+    Events,
 }
 
 impl Change {
     /// The change a notice's payload names; `None` for the heartbeat and for
     /// payloads this version does not know.
     pub fn parse(payload: &str) -> Option<Self> {
-        if payload == "all" {
-            return Some(Self::All);
+        match payload {
+            "all" => return Some(Self::All),
+            "events" => return Some(Self::Events),
+            _ => {}
         }
         let (kind, id) = payload.split_once(':')?;
         let id = id.parse().ok()?;
@@ -169,6 +174,7 @@ mod tests {
         assert_eq!(Change::parse("member:7"), Some(Change::Member(7)));
         assert_eq!(Change::parse("login:3"), Some(Change::Login(3)));
         assert_eq!(Change::parse("all"), Some(Change::All));
+        assert_eq!(Change::parse("events"), Some(Change::Events));
         for ignored in ["ping", "team:", "team:x", "colour:4", ""] {
             assert_eq!(Change::parse(ignored), None, "{ignored}");
         }

@@ -79,10 +79,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The outbox of live events; ids are handed out in commit order.
+    events (id) {
+        id -> Int8,
+        team_id -> Int8,
+        kind -> Text,
+        data -> Text,
+        recipients -> Array<Int8>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The highest event id pruned (one row).
+    events_pruned (only_row) {
+        only_row -> Bool,
+        through -> Int8,
+    }
+}
+
+diesel::table! {
+    /// One-time tickets for opening an event stream; only the secret's SHA-256 is kept.
+    event_tickets (ticket_hash) {
+        ticket_hash -> Bytea,
+        user_id -> Int8,
+        token_hash -> Nullable<Bytea>,
+        password_fingerprint -> Nullable<Bytea>,
+        expires_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(invitations -> teams (team_id));
 diesel::joinable!(palettes -> teams (team_id));
 
-diesel::allow_tables_to_appear_in_same_query!(api_tokens, invitations, palettes, team_members, teams, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    event_tickets,
+    events,
+    events_pruned,
+    invitations,
+    palettes,
+    team_members,
+    teams,
+    users,
+);
