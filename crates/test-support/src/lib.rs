@@ -13,4 +13,4 @@ pub mod db;
 mod http;
 pub mod spec;
 
-pub use http::{spawn_app, spawn_app_with, RequestBuilder, Response, TestApp, TestUser, V1, V2};
+pub use http::{spawn_app, spawn_app_with, Event, EventStream, RequestBuilder, Response, TestApp, TestUser, V1, V2};
