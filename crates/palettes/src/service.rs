@@ -31,9 +31,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kernel::{Cursor, FieldErrors, IfMatch};
 use serde_json::Value;
 
+use events::{outbox, EventKind, NewEvent};
+
 use crate::error::PaletteError;
 use crate::model::{CopyChanges, InvalidBody, Palette, PaletteChanges, PaletteValues, PaletteView, TeamDetail};
 use crate::page_query::PageQuery;
+use crate::wire::v2::PaletteV2;
 
 /// How a list is sorted; every order ends with the id, so it is total.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,13 +265,34 @@ pub async fn create(
         Err(invalid) => return Err(refusal(conn, user_id, invalid, None).await?),
     };
     let values = PaletteValues::merge(None, changes);
-    let palette = insert_as_member(conn, user_id, &values)
-        .await?
-        .ok_or(PaletteError::NotAMember {
-            team_id: values.team_id,
-            also: FieldErrors::new(),
-        })?;
-    Ok(view(conn, (cache, user_id), palette, None, detail).await?)
+    let (palette, team_name) = insert_with_event(conn, user_id, values).await?;
+    Ok(view(conn, (cache, user_id), palette, Some(team_name), detail).await?)
+}
+
+/// Inserts a palette as [`insert_as_member`] does, with its
+/// `palette.created` event, in one transaction; the palette and its team's name.
+async fn insert_with_event(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    values: PaletteValues,
+) -> Result<(Palette, String), PaletteError> {
+    conn.transaction::<_, PaletteError, _>(async move |conn| {
+        let palette = insert_as_member(conn, user_id, &values)
+            .await?
+            .ok_or(PaletteError::NotAMember {
+                team_id: values.team_id,
+                also: FieldErrors::new(),
+            })?;
+        let team_name = ::teams::query::team_name(conn, palette.team_id).await?;
+        let event = NewEvent::new(
+            EventKind::PaletteCreated,
+            palette.team_id,
+            PaletteV2::new(&palette, &team_name),
+        );
+        outbox::record(conn, &[event]).await?;
+        Ok((palette, team_name))
+    })
+    .await
 }
 
 /// Applies `body` (a PUT or PATCH as its request type read it) to palette
@@ -285,7 +309,7 @@ pub async fn write(
 ) -> Result<PaletteView, PaletteError> {
     let palette = conn
         .transaction::<_, PaletteError, _>(async move |conn| {
-            let current = lock_for_write(conn, user_id, id, precondition).await?;
+            let (current, team_name) = lock_for_write(conn, user_id, id, precondition).await?;
             // Visible means a member of the current team; a move also needs the target.
             let changes = match body {
                 Ok(changes) => changes,
@@ -300,10 +324,26 @@ pub async fn write(
                 }
             }
             let values = PaletteValues::merge(Some(&current), changes);
-            update(conn, id, &values).await
+            let palette = update(conn, id, &values).await?;
+            let mut events = Vec::new();
+            let team_name = if palette.team_id == current.team_id {
+                team_name
+            } else {
+                // Moved: gone from the old team's view, there in the new one's.
+                events.push(NewEvent::gone(EventKind::PaletteDeleted, current.team_id, id));
+                ::teams::query::team_name(conn, palette.team_id).await?
+            };
+            events.push(NewEvent::new(
+                EventKind::PaletteUpdated,
+                palette.team_id,
+                PaletteV2::new(&palette, &team_name),
+            ));
+            outbox::record(conn, &events).await?;
+            Ok((palette, team_name))
         })
         .await?;
-    Ok(view(conn, (cache, user_id), palette, None, detail).await?)
+    let (palette, team_name) = palette;
+    Ok(view(conn, (cache, user_id), palette, Some(team_name), detail).await?)
 }
 
 /// Deletes palette `id`, if `user_id` may see it and `precondition` holds,
@@ -315,8 +355,9 @@ pub async fn delete(
     precondition: &IfMatch,
 ) -> Result<(), PaletteError> {
     conn.transaction::<_, PaletteError, _>(async move |conn| {
-        lock_for_write(conn, user_id, id, precondition).await?;
+        let (palette, _) = lock_for_write(conn, user_id, id, precondition).await?;
         diesel::delete(palettes::table.find(id)).execute(conn).await?;
+        outbox::record(conn, &[NewEvent::gone(EventKind::PaletteDeleted, palette.team_id, id)]).await?;
         Ok(())
     })
     .await
@@ -333,7 +374,7 @@ pub async fn copy(
     body: Result<CopyChanges, InvalidBody>,
     detail: TeamDetail,
 ) -> Result<PaletteView, PaletteError> {
-    let (original, team_name) = find_visible(conn, user_id, id).await?.ok_or(PaletteError::NotFound)?;
+    let (original, _) = find_visible(conn, user_id, id).await?.ok_or(PaletteError::NotFound)?;
     let changes = match body {
         Ok(changes) => changes,
         // A team I am not in is reported with the other errors.
@@ -347,14 +388,8 @@ pub async fn copy(
         color_names: original.color_names,
     };
     // Membership of the target team is checked by the insert itself.
-    let copy = insert_as_member(conn, user_id, &values)
-        .await?
-        .ok_or(PaletteError::NotAMember {
-            team_id: values.team_id,
-            also: FieldErrors::new(),
-        })?;
-    let team_name = (copy.team_id == original.team_id).then_some(team_name);
-    Ok(view(conn, (cache, user_id), copy, team_name, detail).await?)
+    let (copy, team_name) = insert_with_event(conn, user_id, values).await?;
+    Ok(view(conn, (cache, user_id), copy, Some(team_name), detail).await?)
 }
 
 /// The refusal of a body with problems: [`PaletteError::NotAMember`] with
@@ -482,7 +517,7 @@ async fn lock_for_write(
     user_id: i64,
     id: i64,
     precondition: &IfMatch,
-) -> Result<Palette, PaletteError> {
+) -> Result<(Palette, String), PaletteError> {
     let row: Option<(Palette, String)> = palettes::table
         .filter(palettes::id.eq(id))
         .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
@@ -495,7 +530,7 @@ async fn lock_for_write(
     if !precondition.allows(&current.etag(&team_name)) {
         return Err(PaletteError::PreconditionFailed);
     }
-    Ok(current)
+    Ok((current, team_name))
 }
 
 /// Writes `values` over palette `id`, locked by [`lock_for_write`] in the

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use accounts::directory::AfterDeletion;
 use accounts::{AccountError, Memberships, TeamDirectory};
 use diesel::result::QueryResult;
 use diesel_async::AsyncPgConnection;
@@ -57,11 +58,15 @@ impl TeamDirectory for Directory {
         &'a self,
         conn: &'a mut AsyncPgConnection,
         user_id: i64,
-    ) -> BoxFuture<'a, Result<(), AccountError>> {
+    ) -> BoxFuture<'a, Result<AfterDeletion, AccountError>> {
         async move {
-            match service::team_blocking_account_deletion(conn, user_id).await? {
-                Some(team) => Err(AccountError::LastOwnerOf(team)),
-                None => Ok(()),
+            match service::account_departure(conn, user_id).await? {
+                Err(team) => Err(AccountError::LastOwnerOf(team)),
+                Ok(events) => {
+                    let after: AfterDeletion =
+                        Box::new(move |conn| async move { events::outbox::record(conn, &events).await }.boxed());
+                    Ok(after)
+                }
             }
         }
         .boxed()

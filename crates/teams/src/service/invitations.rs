@@ -9,11 +9,14 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError, QueryResult};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kernel::error::violated_unique_index;
 
+use events::{EventKind, NewEvent};
+
 use super::members::require_owner;
-use super::{add_member, lock, lock_as_owner};
+use super::{add_member, lock, lock_as_owner, member_event, members_of, record};
 use crate::cache::Committed;
 use crate::error::TeamError;
 use crate::model::{InvitationDetails, Role};
+use crate::wire::TeamInvitation;
 
 /// The constraint that allows one pending invitation per user and team.
 const PENDING_INDEX: &str = "invitations_team_id_invitee_id_key";
@@ -142,10 +145,14 @@ pub async fn invite(
                 DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => TeamError::UnknownUser,
                 other => TeamError::from(other),
             })?;
-        load_invitations(conn, InvitationFilter::Id(id), None, 1)
+        let invitation = load_invitations(conn, InvitationFilter::Id(id), None, 1)
             .await?
             .pop()
-            .ok_or(TeamError::NotFound)
+            .ok_or(TeamError::NotFound)?;
+        let created = NewEvent::new(EventKind::InvitationCreated, team_id, TeamInvitation::from(&invitation))
+            .also_to([invitation.invitee_id]);
+        record(conn, &[created]).await?;
+        Ok(invitation)
     })
     .await
 }
@@ -159,17 +166,18 @@ pub async fn revoke_invitation(
 ) -> Result<(), TeamError> {
     conn.transaction::<_, TeamError, _>(async move |conn| {
         lock_as_owner(conn, team_id, user_id).await?;
-        let deleted = diesel::delete(
+        let invitee_id: i64 = diesel::delete(
             invitations::table
                 .filter(invitations::id.eq(invitation_id))
                 .filter(invitations::team_id.eq(team_id)),
         )
-        .execute(conn)
-        .await?;
-        if deleted == 0 {
-            return Err(TeamError::NotFound);
-        }
-        Ok(())
+        .returning(invitations::invitee_id)
+        .get_result(conn)
+        .await
+        .optional()?
+        .ok_or(TeamError::NotFound)?;
+        let revoked = NewEvent::gone(EventKind::InvitationRevoked, team_id, invitation_id).also_to([invitee_id]);
+        record(conn, &[revoked]).await
     })
     .await
 }
@@ -188,28 +196,35 @@ pub async fn accept_invitation(
         if locked.team.role_of(user_id).is_some() {
             return Ok(());
         }
-        if !invited {
+        if invited.is_none() {
             return Err(TeamError::NotFound);
         }
         add_member(conn, team_id, user_id, Role::Member).await?;
-        Ok(())
+        let joined: Vec<NewEvent> = members_of(conn, team_id)
+            .await?
+            .iter()
+            .filter(|m| m.user_id == user_id)
+            .map(|m| member_event(EventKind::MemberJoined, m))
+            .collect();
+        record(conn, &joined).await
     })
     .await?;
     Ok(Committed::new(()).team(team_id).user(user_id))
 }
 
-/// Deletes `user_id`'s invitation to a team; whether there was one.
+/// Deletes `user_id`'s invitation to a team; its id, if there was one.
 pub(super) async fn delete_invitation_of(
     conn: &mut AsyncPgConnection,
     team_id: i64,
     user_id: i64,
-) -> QueryResult<bool> {
-    let deleted = diesel::delete(
+) -> QueryResult<Option<i64>> {
+    diesel::delete(
         invitations::table
             .filter(invitations::team_id.eq(team_id))
             .filter(invitations::invitee_id.eq(user_id)),
     )
-    .execute(conn)
-    .await?;
-    Ok(deleted > 0)
+    .returning(invitations::id)
+    .get_result(conn)
+    .await
+    .optional()
 }

@@ -6,7 +6,9 @@ use diesel::result::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::invitations::delete_invitation_of;
-use super::{lock, lock_as_member, lock_as_owner, member, member_rows};
+use events::{EventKind, NewEvent};
+
+use super::{departure_events, lock, lock_as_member, lock_as_owner, member, member_event, member_rows, record};
 use crate::cache::Committed;
 use crate::error::TeamError;
 use crate::model::{Member, Role};
@@ -94,6 +96,7 @@ pub async fn change_role(
             .execute(conn)
             .await?;
             member.role = role;
+            record(conn, &[member_event(EventKind::MemberUpdated, &member)]).await?;
             Ok(member)
         })
         .await?;
@@ -119,7 +122,8 @@ pub async fn remove_member(
             }
             locked.check_departure(target_id, false)?;
         }
-        delete_membership(conn, team_id, target_id).await
+        delete_membership(conn, team_id, target_id).await?;
+        record(conn, &departure_events(&locked.team, target_id)).await
     })
     .await?;
     Ok(Committed::new(()).team(team_id))
@@ -137,13 +141,14 @@ pub async fn leave_or_decline(
         if locked.team.role_of(user_id).is_some() {
             locked.check_departure(user_id, true)?;
             delete_invitation_of(conn, team_id, user_id).await?;
-            return delete_membership(conn, team_id, user_id).await;
+            delete_membership(conn, team_id, user_id).await?;
+            return record(conn, &departure_events(&locked.team, user_id)).await;
         }
-        if delete_invitation_of(conn, team_id, user_id).await? {
-            Ok(())
-        } else {
-            Err(TeamError::NotFound)
-        }
+        let invitation_id = delete_invitation_of(conn, team_id, user_id)
+            .await?
+            .ok_or(TeamError::NotFound)?;
+        let declined = NewEvent::gone(EventKind::InvitationRevoked, team_id, invitation_id).also_to([user_id]);
+        record(conn, &[declined]).await
     })
     .await?;
     Ok(Committed::new(()).team(team_id))

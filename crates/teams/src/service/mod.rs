@@ -35,15 +35,19 @@ use diesel::result::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use kernel::IfMatch;
 
+use events::{outbox, EventKind, NewEvent};
+
 use crate::error::TeamError;
 use crate::model::{Member, NewMember, Role, Team, TeamWithMembers};
+use crate::wire::v2::TeamV2;
+use crate::wire::TeamMember;
 
 pub use self::invitations::{accept_invitation, invite, my_invitations, revoke_invitation, team_invitations};
 pub use self::members::{change_role, leave_or_decline, list_members, remove_member};
-pub(crate) use self::teams::{create_personal_team, personal_team_id, team_ids_of, user_teams_with_members};
 pub use self::teams::{
-    create_team, delete_team, get_team, my_teams, rename_team, team_blocking_account_deletion, teams_with_members,
+    account_departure, create_team, delete_team, get_team, my_teams, rename_team, teams_with_members,
 };
+pub(crate) use self::teams::{create_personal_team, personal_team_id, team_ids_of, user_teams_with_members};
 
 /// A member as read from `team_members` with their username; an unknown
 /// stored role (the database allows only the two) reads as `member`.
@@ -87,6 +91,42 @@ async fn members_of(conn: &mut AsyncPgConnection, team_id: i64) -> QueryResult<V
         .into_iter()
         .map(|(user_id, username, role)| member(team_id, user_id, username, &role))
         .collect())
+}
+
+// ---------------------------------------------------------------------------
+// Live events: each change records its own, as its transaction's last statement.
+
+/// `member.joined` (or `member.updated`) about `member`.
+fn member_event(kind: EventKind, member: &Member) -> NewEvent {
+    NewEvent::new(kind, member.team_id, TeamMember::from(member))
+}
+
+/// `member.left` about `user_id`, who receives it too. When they were the
+/// last member, the database deleted the team: `team.deleted` follows.
+fn departure_events(team: &TeamWithMembers, user_id: i64) -> Vec<NewEvent> {
+    let team_id = team.team.id;
+    let mut events = vec![NewEvent::gone(EventKind::MemberLeft, team_id, user_id).also_to([user_id])];
+    if team.members.iter().all(|m| m.user_id == user_id) {
+        events.push(NewEvent::gone(EventKind::TeamDeleted, team_id, team_id).also_to([user_id]));
+    }
+    events
+}
+
+/// `team.deleted`, to everyone who was a member.
+fn team_deleted_event(team: &TeamWithMembers) -> NewEvent {
+    NewEvent::gone(EventKind::TeamDeleted, team.team.id, team.team.id).also_to(team.members.iter().map(|m| m.user_id))
+}
+
+/// `team.updated`: the team's 2.0 shape (each recipient sees their own role).
+fn team_updated_event(team: &TeamWithMembers) -> NewEvent {
+    let mut shape = serde_json::to_value(TeamV2::new(team, 0)).unwrap_or_default();
+    shape["role"] = serde_json::Value::Null;
+    NewEvent::new(EventKind::TeamUpdated, team.team.id, shape)
+}
+
+/// Records `events` in the caller's transaction.
+async fn record(conn: &mut AsyncPgConnection, events: &[NewEvent]) -> Result<(), TeamError> {
+    outbox::record(conn, events).await.map_err(TeamError::from)
 }
 
 // ---------------------------------------------------------------------------

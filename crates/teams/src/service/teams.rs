@@ -10,7 +10,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use kernel::error::violated_unique_index;
 use kernel::IfMatch;
 
-use super::{add_member, lock_as_owner, member, members_of};
+use events::{EventKind, NewEvent};
+
+use super::{
+    add_member, departure_events, lock_as_owner, member, member_event, members_of, record, team_deleted_event,
+    team_updated_event,
+};
 use crate::cache::{self, Committed, TeamCache};
 use crate::error::TeamError;
 use crate::model::{NewTeam, Role, Team, TeamWithMembers};
@@ -177,6 +182,11 @@ pub async fn create_team(
                 .map_err(name_error)?;
             add_member(conn, team.id, owner_id, Role::Owner).await?;
             let members = members_of(conn, team.id).await?;
+            let joined: Vec<NewEvent> = members
+                .iter()
+                .map(|m| member_event(EventKind::MemberJoined, m))
+                .collect();
+            record(conn, &joined).await?;
             Ok(TeamWithMembers { team, members })
         })
         .await?;
@@ -211,6 +221,7 @@ pub async fn rename_team(
                 .get_result(conn)
                 .await
                 .map_err(name_error)?;
+            record(conn, &[team_updated_event(&locked.team)]).await?;
             Ok(locked.team)
         })
         .await?;
@@ -231,6 +242,7 @@ pub async fn delete_team(
             return Err(TeamError::DeletePersonal);
         }
         diesel::delete(teams::table.find(team_id)).execute(conn).await?;
+        record(conn, &[team_deleted_event(&locked.team)]).await?;
         Ok(())
     })
     .await?;
@@ -240,9 +252,15 @@ pub async fn delete_team(
 /// Before an account goes, inside its deletion transaction: locks every team
 /// of the user (in id order, so concurrent deletions cannot deadlock) and
 /// names the first non-personal team with other members whose last owner the
-/// user is: while there is one, the account cannot go. Their personal team
-/// goes with the account, whoever else is in it.
-pub async fn team_blocking_account_deletion(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Option<String>> {
+/// user is: while there is one, the account cannot go (`Err` with its name).
+/// Their personal team goes with the account, whoever else is in it.
+/// Otherwise, the events the deletion makes, for the transaction to record
+/// last: `member.left` from each shared team (and `team.deleted` for one they
+/// were alone in), `team.deleted` of the personal team to its members.
+pub async fn account_departure(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+) -> QueryResult<Result<Vec<NewEvent>, String>> {
     let locked: Vec<(i64, Option<i64>)> = teams::table
         .filter(teams::id.eq_any(member_team_ids(user_id)))
         .select((teams::id, teams::personal_user_id))
@@ -250,16 +268,23 @@ pub async fn team_blocking_account_deletion(conn: &mut AsyncPgConnection, user_i
         .for_update()
         .load(conn)
         .await?;
-    let shared: Vec<i64> = locked
+    let personal: Vec<i64> = locked
         .iter()
-        .filter(|(_, personal_user_id)| *personal_user_id != Some(user_id))
+        .filter(|(_, personal_user_id)| *personal_user_id == Some(user_id))
         .map(|(id, _)| *id)
         .collect();
-    for team in teams_with_members(conn, &shared).await? {
+    let ids: Vec<i64> = locked.iter().map(|(id, _)| *id).collect();
+    let mut events = Vec::new();
+    for team in teams_with_members(conn, &ids).await? {
+        if personal.contains(&team.team.id) {
+            events.push(team_deleted_event(&team));
+            continue;
+        }
         let others = team.members.iter().any(|m| m.user_id != user_id);
         if others && team.role_of(user_id) == Some(Role::Owner) && team.owner_count() == 1 {
-            return Ok(Some(team.team.name));
+            return Ok(Err(team.team.name));
         }
+        events.extend(departure_events(&team, user_id));
     }
-    Ok(None)
+    Ok(Ok(events))
 }
