@@ -12,6 +12,7 @@ use anyhow::Context;
 use api_versioning::{body, versioning, RouteTable};
 use database::listen::{Change, Notice};
 use database::Pool;
+use events::EventSchemas;
 use kernel::pagination::CursorKey;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
@@ -32,6 +33,7 @@ pub struct AppState {
     directory: web::Data<dyn accounts::TeamDirectory>,
     team_cache: web::Data<teams::TeamCache>,
     cursor_key: web::Data<CursorKey>,
+    hub: web::Data<events::Hub>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             directory: web::Data::from(directory),
             team_cache: web::Data::from(team_cache),
             cursor_key: web::Data::new(CursorKey::new()),
+            hub: web::Data::from(events::Hub::new(settings.hub_settings())),
         }
     }
 
@@ -59,22 +62,49 @@ impl AppState {
     fn listen_for_changes(&self, database_url: String) -> tokio::task::JoinHandle<()> {
         let auth = self.auth.clone();
         let team_cache = self.team_cache.clone();
+        let hub = self.hub.clone();
+        let pool = self.pool.clone();
+        // Streams whose credentials may have stopped holding are checked off the listener's task.
+        let recheck = move |user_id: Option<i64>| {
+            let (hub, pool) = (hub.clone(), pool.clone());
+            tokio::spawn(async move {
+                if let Err(error) = hub.recheck(&pool, user_id).await {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "checking event streams' credentials failed"
+                    );
+                }
+            });
+        };
+        let hub = self.hub.clone();
         database::listen::spawn(database_url, move |notice| match notice {
             // Changes made while not listening were missed.
             Notice::Listening => {
                 team_cache.set_live(true);
                 auth.forget_all();
+                hub.wake();
+                recheck(None);
             }
             // Logins and tokens stay cached, each for its own short time.
             Notice::Lost => team_cache.set_live(false),
             Notice::Changed(Change::Team(team_id)) => team_cache.forget_team(team_id),
             Notice::Changed(Change::Member(user_id)) => team_cache.forget_user(user_id),
-            Notice::Changed(Change::Login(user_id)) => auth.forget_user(user_id),
+            Notice::Changed(Change::Login(user_id)) => {
+                auth.forget_user(user_id);
+                recheck(Some(user_id));
+            }
             Notice::Changed(Change::All) => {
                 team_cache.forget_all();
                 auth.forget_all();
+                recheck(None);
             }
+            Notice::Changed(Change::Events) => hub.wake(),
         })
+    }
+
+    /// The live events' fan-out.
+    pub fn hub(&self) -> &events::Hub {
+        &self.hub
     }
 
     /// The database pool.
@@ -102,11 +132,12 @@ impl AppState {
             2.0) honours `If-Match` on its writes and deletes in both versions: `*` or the tag, \
             compared strongly; a stale one gets 412.",
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &EventSchemas),
     tags(
         (name = "accounts", description = "Users, passwords and API tokens"),
         (name = "teams", description = "Teams, members and invitations"),
         (name = "palettes", description = "Colour palettes"),
+        (name = "events", description = "Live events (Server-Sent Events) and their tickets"),
         (name = "ops", description = "Liveness, readiness and metrics"),
     )
 )]
@@ -155,7 +186,8 @@ where
             utoipa_actix_web::scope("/api")
                 .configure(accounts::configure)
                 .configure(teams::configure)
-                .configure(palettes::configure),
+                .configure(palettes::configure)
+                .configure(events::configure),
         )
         .configure(ops::configure)
 }
@@ -188,12 +220,15 @@ pub fn build_app(
         .app_data(state.directory.clone())
         .app_data(state.team_cache.clone())
         .app_data(state.cursor_key.clone())
+        .app_data(state.hub.clone())
         .app_data(routes.clone());
     routes_of(app)
         .into_app()
         .default_service(web::to(routes.into_inner().fallback()))
         .wrap(from_fn(versioning))
         .wrap(TracingLogger::<RequestSpan>::new())
+        // Outermost: an event stream's ticket leaves the URL before anything logs it.
+        .wrap(from_fn(events::hide_ticket))
 }
 
 /// `/api/docs` without its slash, served directly (no redirect) like every
@@ -226,7 +261,10 @@ impl Application {
         }
         let pool = database::pool::build_pool(url, &settings.pool_settings())?;
         let state = AppState::new(settings, pool.clone());
-        load_cursor_key(pool, state.cursor_key.clone()).await;
+        load_cursor_key(pool.clone(), state.cursor_key.clone()).await;
+        // Streams start once the outbox's position is known; without a
+        // database now, the hub's reader reads it when it can.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), state.hub.prime(&pool)).await;
         let listener =
             TcpListener::bind(settings.bind_addr).with_context(|| format!("binding {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
@@ -238,6 +276,7 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(%address, "listening on http://{address}");
+        state.hub.spawn(pool.clone());
         let listener_task = state.listen_for_changes(url.to_owned());
         Ok(Self {
             port: address.port(),
@@ -259,6 +298,13 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM; in-flight requests finish first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Event streams never finish on their own: end them when the server
+        // is told to stop, so the grace period goes to ordinary requests.
+        let hub = self.state.hub.clone();
+        tokio::spawn(async move {
+            stopping().await;
+            hub.close_all();
+        });
         let result = self.server.await;
         self.listener_task.abort();
         result
@@ -269,6 +315,27 @@ impl Application {
     pub fn into_server(self) -> Server {
         self.server
     }
+}
+
+/// Resolves on SIGINT or SIGTERM (the signals the HTTP server stops on).
+async fn stopping() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 /// Reads the key list cursors are signed with, before the server accepts

@@ -115,6 +115,14 @@ pub struct Settings {
     #[arg(long = "shutdown-timeout-secs", env = "SHUTDOWN_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs, global = true)]
     pub shutdown_timeout: Duration,
 
+    /// Hours live events are kept for clients resuming a stream with `Last-Event-ID`.
+    #[arg(long, env = "EVENTS_RETENTION_HOURS", default_value_t = 168, global = true)]
+    pub events_retention_hours: u64,
+
+    /// Most event streams open at once on this instance (over it: 503).
+    #[arg(long, env = "EVENTS_MAX_STREAMS", default_value_t = 20_000, global = true)]
+    pub events_max_streams: usize,
+
     /// Log filter, in `tracing` EnvFilter syntax (`info`, `palette_api=debug,info`);
     /// when unset, `RUST_LOG`, else `info,tokio_postgres=warn`.
     #[arg(long, env = "LOG_LEVEL", global = true)]
@@ -148,6 +156,15 @@ impl Settings {
                     .filter(|filter| !filter.trim().is_empty())
             })
             .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_owned())
+    }
+
+    /// The live events' limits these settings describe.
+    pub fn hub_settings(&self) -> events::HubSettings {
+        events::HubSettings {
+            max_streams: self.events_max_streams,
+            retention: Duration::from_secs(self.events_retention_hours.saturating_mul(3600)),
+            ..events::HubSettings::default()
+        }
     }
 
     /// The pool settings these settings describe.

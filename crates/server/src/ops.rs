@@ -50,7 +50,11 @@ fn unavailable() -> HttpResponse {
 /// Prometheus metrics of the process and its database pool.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
-async fn metrics(pool: web::Data<Pool>, team_cache: web::Data<teams::TeamCache>) -> HttpResponse {
+async fn metrics(
+    pool: web::Data<Pool>,
+    team_cache: web::Data<teams::TeamCache>,
+    hub: web::Data<events::Hub>,
+) -> HttpResponse {
     let status = pool.status();
     let mut body = String::new();
     let mut gauge = |name: &str, help: &str, value: usize| {
@@ -76,6 +80,11 @@ async fn metrics(pool: web::Data<Pool>, team_cache: web::Data<teams::TeamCache>)
         "palette_api_team_cache_live",
         "1 while change notices are heard and the teams cache is in use, else 0.",
         usize::from(team_cache.is_live()),
+    );
+    gauge(
+        "palette_api_event_streams",
+        "Live event streams open on this instance.",
+        hub.open_streams(),
     );
     let statements = database::pool::statements_executed();
     body.push_str(&format!(
