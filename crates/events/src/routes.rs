@@ -397,7 +397,39 @@ pub fn configure(config: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 #[cfg(test)]
 mod tests {
+    use actix_web::middleware::from_fn;
+    use actix_web::test::{call_service, init_service, read_body, TestRequest};
+    use actix_web::App;
+
     use super::*;
+
+    /// What a handler behind the middleware sees: the URL, and the ticket.
+    async fn echo(req: HttpRequest) -> HttpResponse {
+        let ticket = req
+            .extensions()
+            .get::<Ticket>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        HttpResponse::Ok().body(format!("{} {ticket}", req.uri()))
+    }
+
+    #[actix_web::test]
+    async fn the_ticket_leaves_the_url_before_anything_logs_it() {
+        let app = init_service(App::new().default_service(web::to(echo)).wrap(from_fn(hide_ticket))).await;
+        for (uri, seen) in [
+            ("/api/events/?ticket=evt_s3cr%2Dt", "/api/events/ evt_s3cr-t"),
+            (
+                "/api/events?team=4&ticket=evt_x&last_event_id=9",
+                "/api/events?team=4&last_event_id=9 evt_x",
+            ),
+            // Only the stream's URL is touched.
+            ("/api/palettes/?ticket=evt_x", "/api/palettes/?ticket=evt_x "),
+        ] {
+            let response = call_service(&app, TestRequest::get().uri(uri).to_request()).await;
+            let body = read_body(response).await;
+            assert_eq!(String::from_utf8_lossy(&body), seen, "{uri}");
+        }
+    }
 
     #[test]
     fn escaped_tickets_are_decoded() {

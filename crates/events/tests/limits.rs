@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::*;
 use diesel_async::SimpleAsyncConnection;
 use serde_json::json;
-use test_support::spawn_app;
+use test_support::{spawn_app, spawn_app_with};
 
 async fn ticket(app: &test_support::TestApp, user: &test_support::TestUser) -> String {
     let response = app.post("/api/events/tickets/").v2().auth(user).send().await;
@@ -93,27 +93,32 @@ async fn the_ninth_stream_of_a_user_is_429_with_retry_after() {
 
 #[actix_web::test]
 async fn a_reader_too_slow_is_cut_off_while_others_keep_receiving() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|settings| settings.events_stream_buffer = 16).await;
     let ada = app.user("ada").await;
     let (_slow, _) = open(&app, &ada, "/api/events/").await;
     let (mut fast, _) = open(&app, &ada, "/api/events/").await;
     assert_eq!(app.state.hub().open_streams(), 2);
-    // Far more than the slow stream's buffer and the sockets' buffers hold.
+    // Far more than the slow stream's buffer and its socket hold, in steps
+    // the fast reader keeps up with.
     let mut conn = app.pool.get().await.expect("a connection");
     let team = ada.personal_team_id;
-    conn.batch_execute(&format!(
-        "INSERT INTO events (team_id, kind, data) \
-         SELECT {team}, 'palette.deleted', json_build_object('team_id', {team}, 'palette', \
-                json_build_object('id', n, 'padding', repeat('x', 8000)))::text \
-         FROM generate_series(1, 5000) AS n"
-    ))
-    .await
-    .expect("writing events");
     let mut received = 0;
-    while received < 5000 {
-        let event = until(&mut fast, "palette.deleted").await;
-        received += 1;
-        assert_eq!(data(&event)["palette"]["id"], received);
+    for step in 0..40 {
+        conn.batch_execute(&format!(
+            "INSERT INTO events (team_id, kind, data) \
+             SELECT {team}, 'palette.deleted', json_build_object('team_id', {team}, 'palette', \
+                    json_build_object('id', n, 'padding', repeat('x', 65536)))::text \
+             FROM generate_series({}, {}) AS n",
+            step * 10 + 1,
+            step * 10 + 10
+        ))
+        .await
+        .expect("writing events");
+        for _ in 0..10 {
+            let event = until(&mut fast, "palette.deleted").await;
+            received += 1;
+            assert_eq!(data(&event)["palette"]["id"], received);
+        }
     }
     let deadline = tokio::time::Instant::now() + DELIVERY;
     while app.state.hub().open_streams() != 1 {

@@ -123,6 +123,10 @@ pub struct Settings {
     #[arg(long, env = "EVENTS_MAX_STREAMS", default_value_t = 20_000, global = true)]
     pub events_max_streams: usize,
 
+    /// Events a stream may have waiting to be sent; a client that lets more pile up is disconnected.
+    #[arg(long, env = "EVENTS_STREAM_BUFFER", default_value_t = 1024, global = true)]
+    pub events_stream_buffer: usize,
+
     /// Log filter, in `tracing` EnvFilter syntax (`info`, `palette_api=debug,info`);
     /// when unset, `RUST_LOG`, else `info,tokio_postgres=warn`.
     #[arg(long, env = "LOG_LEVEL", global = true)]
@@ -162,6 +166,7 @@ impl Settings {
     pub fn hub_settings(&self) -> events::HubSettings {
         events::HubSettings {
             max_streams: self.events_max_streams,
+            buffer: self.events_stream_buffer.max(1),
             retention: Duration::from_secs(self.events_retention_hours.saturating_mul(3600)),
             ..events::HubSettings::default()
         }
