@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use accounts::Credential;
 use actix_web::web::Bytes;
@@ -34,6 +34,10 @@ pub const POLL: Duration = Duration::from_secs(1);
 
 /// How often an idle stream gets a comment, so proxies and clients see it alive.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Longest a local write keeps its team out of conditional lists: the
+/// reader reads at least every [`POLL`].
+const PENDING: Duration = Duration::from_secs(3);
 
 /// How often events past the retention are deleted (by one instance at a time).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -226,6 +230,11 @@ struct State {
     per_user: HashMap<i64, usize>,
     next_stream: u64,
     closed: bool,
+    /// The id of each team's latest event read (teams with events retained).
+    latest: HashMap<i64, i64>,
+    /// Teams written through this instance whose event the reader may not
+    /// have read yet: the team's latest id then, and when.
+    pending: HashMap<i64, (i64, Instant)>,
 }
 
 /// The fan-out of one instance. Cheap to share (`Arc`).
@@ -283,6 +292,8 @@ impl Hub {
                 per_user: HashMap::new(),
                 next_stream: 0,
                 closed: false,
+                latest: HashMap::new(),
+                pending: HashMap::new(),
             }),
             wake: Notify::new(),
         })
@@ -337,11 +348,12 @@ impl Hub {
     /// the database was not there yet).
     pub async fn prime(&self, pool: &Pool) -> Result<(), EventError> {
         let mut conn = pool.get().await?;
-        let position = service::position(&mut conn).await?;
+        let (position, latest) = service::positions(&mut conn).await?;
         let mut state = self.lock();
         if state.position.is_none() {
             state.position = Some(position);
             state.recent_after = position;
+            state.latest = latest;
         }
         Ok(())
     }
@@ -401,6 +413,7 @@ impl Hub {
                 }
             }
             state.position = Some(event.id);
+            state.latest.insert(event.team_id, event.id);
             state.recent.push_back(event);
             if state.recent.len() > self.settings.recent {
                 if let Some(oldest) = state.recent.pop_front() {
@@ -498,6 +511,38 @@ impl Hub {
                 }
             }
         }
+    }
+
+    /// Notes that a change of `team_id` committed through this instance:
+    /// until the reader has read its event (at most [`PENDING`]),
+    /// [`Hub::team_positions`] does not vouch for the team, so a client
+    /// never revalidates what it just changed against an older position.
+    pub fn touch(&self, team_id: i64) {
+        let mut state = self.lock();
+        let latest = state.latest.get(&team_id).copied().unwrap_or(0);
+        if state.pending.len() >= 10_000 {
+            state.pending.retain(|_, (_, at)| at.elapsed() < PENDING);
+        }
+        state.pending.insert(team_id, (latest, Instant::now()));
+    }
+
+    /// The latest event id of each of `team_ids` (0 for a team with none
+    /// retained), in order: what a conditional list's `ETag` is made of.
+    /// `None` while the outbox's position is unknown, or a team was just
+    /// written through this instance and its event is not read yet.
+    pub fn team_positions(&self, team_ids: impl IntoIterator<Item = i64>) -> Option<Vec<i64>> {
+        let state = self.lock();
+        state.position?;
+        team_ids
+            .into_iter()
+            .map(|team_id| {
+                let latest = state.latest.get(&team_id).copied().unwrap_or(0);
+                match state.pending.get(&team_id) {
+                    Some((before, at)) if *before == latest && at.elapsed() < PENDING => None,
+                    _ => Some(latest),
+                }
+            })
+            .collect()
     }
 
     /// Open streams, on this instance.

@@ -1,6 +1,7 @@
 //! Queries of the events domain: the outbox's position, reading events in
 //! order, what a new stream starts from, tickets, and pruning.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use accounts::{Credential, TeamDirectory};
@@ -34,6 +35,28 @@ pub async fn position(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
         .first(conn)
         .await?;
     Ok(latest.unwrap_or(0).max(pruned))
+}
+
+/// The outbox's [`position`] and the latest event id of each team that
+/// has events, read in one snapshot.
+pub async fn positions(conn: &mut AsyncPgConnection) -> QueryResult<(i64, HashMap<i64, i64>)> {
+    conn.build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run(async move |conn| {
+            let position = position(conn).await?;
+            let latest: Vec<(i64, Option<i64>)> = events::table
+                .group_by(events::team_id)
+                .select((events::team_id, max(events::id)))
+                .load(conn)
+                .await?;
+            let latest = latest
+                .into_iter()
+                .filter_map(|(team_id, id)| Some((team_id, id?)))
+                .collect();
+            Ok((position, latest))
+        })
+        .await
 }
 
 /// Up to `limit` events after id `after` (and up to `until`), in order; with

@@ -11,13 +11,15 @@
 //! (`/api/palettes/abc`) is a 404 with or without credentials.
 
 use accounts::CurrentUser;
-use actix_web::http::header::{HeaderValue, LOCATION};
+use actix_web::http::header::{self, HeaderValue, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use api_versioning::body::{DeferredJsonBody, JsonBody};
 use api_versioning::paging::Page;
 use api_versioning::{respond, ApiVersion, V1_MEDIA_TYPE, V2_MEDIA_TYPE};
 use database::Pool;
+use events::Hub;
+use kernel::etag::Fnv64;
 use kernel::{ApiError, FieldErrors, IfMatch};
 use teams::cache::{self, TeamCache};
 
@@ -119,14 +121,20 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
         ("color" = Option<String>, Query, min_length = 1, description = "Only palettes containing this colour (any accepted form, e.g. `#ABC`). An empty value is a 400"),
         ("ordering" = inline(Option<PaletteOrdering>), Query, description = "Sort order; by id (creation order) when absent. An empty value is a 400"),
         Page,
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` of this list from before: 304 while nothing in it changed"),
     ),
     responses(
         (status = 200, description = "1.0: a bare array, the next page in `Link`; 2.0: `items` and `next_cursor`",
-            headers(("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page")),
+            headers(
+                ("Link" = String, description = "1.0: `<url>; rel=\"next\"` when there is a next page"),
+                ("ETag" = String, description = "A weak tag of this list (the version, the query and the latest change of each of my teams), for `If-None-Match`; absent for a moment after a change"),
+            ),
             content(
                 (Vec<PaletteV1> = V1_MEDIA_TYPE),
                 (PalettePageV2 = V2_MEDIA_TYPE),
             )),
+        (status = 304, description = "`If-None-Match` names this list's current `ETag`: nothing in it changed",
+            headers(("ETag" = String, description = "The list's tag"))),
         (status = 400, description = "An invalid `team`, `search`, `color`, `ordering`, `limit` or `cursor` (an empty `team`, `color` or `ordering` included), named in the body"),
     )
 )]
@@ -138,10 +146,20 @@ async fn list_palettes(
     page: Result<Page, ApiError>,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
+    hub: web::Data<Hub>,
 ) -> Result<HttpResponse, ApiError> {
     // The filters are checked before `limit` and `cursor`.
     let filters = read_filters(&query).map_err(ApiError::validation)?;
     let page = page?;
+    // Made before anything is read, so that it never names newer data than the page holds.
+    let etag = list_etag(&req, (&cache, &hub), user.id, page.version);
+    if let Some(etag) = &etag {
+        if none_match_fails(&req, etag) {
+            return Ok(HttpResponse::NotModified()
+                .insert_header((header::ETAG, etag.clone()))
+                .finish());
+        }
+    }
     let ordering = filters.ordering;
     let after = match &page.cursor {
         Some(cursor) => Some(ordering.position(cursor).map_err(ApiError::validation)?),
@@ -168,16 +186,56 @@ async fn list_palettes(
                 .iter()
                 .map(|row| PaletteV1::new(&row.palette, name_of(row), team_of(row)))
                 .collect();
-            Ok(page.respond(&req, &items, next.as_ref()))
+            Ok(with_etag(page.respond(&req, &items, next.as_ref()), etag))
         }
         ApiVersion::V2 => {
             let items: Vec<PaletteV2> = rows
                 .iter()
                 .map(|row| PaletteV2::new(&row.palette, name_of(row)))
                 .collect();
-            Ok(page.respond(&req, &items, next.as_ref()))
+            Ok(with_etag(page.respond(&req, &items, next.as_ref()), etag))
         }
     }
+}
+
+/// The weak `ETag` of a list of palettes: the caller, the version, the
+/// query, and each of the caller's teams with the id of its latest event,
+/// which every change of a palette, a team's name or its members moves. It
+/// needs no database: the teams come from [`TeamCache`] (kept exact by
+/// change notices), the positions from the events [`Hub`]. `None` when
+/// either cannot vouch for them (teams not cached, a change through this
+/// instance whose event is not read yet): the list then goes without one.
+fn list_etag(req: &HttpRequest, (cache, hub): (&TeamCache, &Hub), user_id: i64, version: ApiVersion) -> Option<String> {
+    let teams = cache.cached(user_id)?;
+    let team_ids: Vec<i64> = teams.iter().map(|team| team.team.id).collect();
+    let positions = hub.team_positions(team_ids.iter().copied())?;
+    let mut hash = Fnv64::new();
+    hash.write_str(if version == ApiVersion::V2 { "2.0" } else { "1.0" });
+    hash.write_i64(user_id);
+    hash.write_str(req.query_string());
+    for (team_id, position) in team_ids.iter().zip(positions) {
+        hash.write_i64(*team_id);
+        hash.write_i64(position);
+    }
+    Some(format!("W/\"l{:016x}\"", hash.finish()))
+}
+
+/// Whether `If-None-Match` names `etag` (weak comparison) or is `*`.
+fn none_match_fails(req: &HttpRequest, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(etag);
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
+}
+
+fn with_etag(mut response: HttpResponse, etag: Option<String>) -> HttpResponse {
+    if let Some(value) = etag.and_then(|etag| header::HeaderValue::from_str(&etag).ok()) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
 }
 
 /// Create a palette in one of my teams.
@@ -213,6 +271,7 @@ async fn create_palette(
     user: CurrentUser,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
+    hub: web::Data<Hub>,
     body: JsonBody<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let changes = body.0.validate(version, true);
@@ -220,6 +279,7 @@ async fn create_palette(
     let view = service::create(&mut conn, &cache, user.id, changes, team_detail(version))
         .await
         .map_err(|e| write_error(version, e))?;
+    hub.touch(view.palette.team_id);
     created(version, &view)
 }
 
@@ -256,7 +316,7 @@ async fn write_palette(
     version: ApiVersion,
     (id, if_match): (i64, &IfMatch),
     user: &CurrentUser,
-    (pool, cache): (&Pool, &TeamCache),
+    (pool, cache, hub): (&Pool, &TeamCache, &Hub),
     body: DeferredJsonBody<PaletteWrite>,
     required: bool,
 ) -> Result<HttpResponse, ApiError> {
@@ -269,6 +329,7 @@ async fn write_palette(
     let view = service::write(&mut conn, cache, user.id, (id, if_match), changes, team_detail(version))
         .await
         .map_err(|e| write_error(version, e))?;
+    hub.touch(view.palette.team_id);
     palette_response(version, StatusCode::OK, &view)
 }
 
@@ -308,12 +369,11 @@ async fn replace_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     if_match: IfMatch,
-    pool: web::Data<Pool>,
-    cache: web::Data<TeamCache>,
+    (pool, cache, hub): (web::Data<Pool>, web::Data<TeamCache>, web::Data<Hub>),
     body: DeferredJsonBody<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let target = (path.into_inner(), &if_match);
-    write_palette(version, target, &user, (&pool, &cache), body, true).await
+    write_palette(version, target, &user, (&pool, &cache, &hub), body, true).await
 }
 
 /// Change some fields of a palette.
@@ -351,12 +411,11 @@ async fn update_palette(
     path: web::Path<i64>,
     user: CurrentUser,
     if_match: IfMatch,
-    pool: web::Data<Pool>,
-    cache: web::Data<TeamCache>,
+    (pool, cache, hub): (web::Data<Pool>, web::Data<TeamCache>, web::Data<Hub>),
     body: DeferredJsonBody<PaletteWrite>,
 ) -> Result<HttpResponse, ApiError> {
     let target = (path.into_inner(), &if_match);
-    write_palette(version, target, &user, (&pool, &cache), body, false).await
+    write_palette(version, target, &user, (&pool, &cache, &hub), body, false).await
 }
 
 /// Delete a palette.
@@ -379,9 +438,11 @@ async fn delete_palette(
     user: CurrentUser,
     if_match: IfMatch,
     pool: web::Data<Pool>,
+    hub: web::Data<Hub>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    service::delete(&mut conn, user.id, path.into_inner(), &if_match).await?;
+    let team_id = service::delete(&mut conn, user.id, path.into_inner(), &if_match).await?;
+    hub.touch(team_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -414,6 +475,7 @@ async fn copy_palette(
     user: CurrentUser,
     pool: web::Data<Pool>,
     cache: web::Data<TeamCache>,
+    hub: web::Data<Hub>,
     body: DeferredJsonBody<PaletteCopyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     // A body that is not an object is answered after the palette's visibility.
@@ -428,6 +490,7 @@ async fn copy_palette(
         team_detail(version),
     )
     .await?;
+    hub.touch(view.palette.team_id);
     created(version, &view)
 }
 

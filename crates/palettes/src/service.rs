@@ -347,18 +347,18 @@ pub async fn write(
 }
 
 /// Deletes palette `id`, if `user_id` may see it and `precondition` holds,
-/// in one transaction holding the palette's row lock.
+/// in one transaction holding the palette's row lock; the team it was in.
 pub async fn delete(
     conn: &mut AsyncPgConnection,
     user_id: i64,
     id: i64,
     precondition: &IfMatch,
-) -> Result<(), PaletteError> {
+) -> Result<i64, PaletteError> {
     conn.transaction::<_, PaletteError, _>(async move |conn| {
         let (palette, _) = lock_for_write(conn, user_id, id, precondition).await?;
         diesel::delete(palettes::table.find(id)).execute(conn).await?;
         outbox::record(conn, &[NewEvent::gone(EventKind::PaletteDeleted, palette.team_id, id)]).await?;
-        Ok(())
+        Ok(palette.team_id)
     })
     .await
 }

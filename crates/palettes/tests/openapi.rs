@@ -12,7 +12,7 @@ async fn the_spec_documents_every_palette_route_with_its_statuses_and_headers() 
     assert_eq!(response.status, 200);
     let spec = response.json;
     let routes: [(&str, &str, &[u16]); 7] = [
-        ("/api/palettes", "get", &[200, 400, 401]),
+        ("/api/palettes", "get", &[200, 304, 400, 401]),
         ("/api/palettes", "post", &[201, 400, 401, 409]),
         ("/api/palettes/{id}", "get", &[200, 401, 404]),
         ("/api/palettes/{id}", "put", &[200, 400, 401, 404, 409, 412]),
