@@ -19,7 +19,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -61,19 +60,15 @@ async fn run(args: Vec<String>) {
     let server_pid: Option<u32> = args.get(7).and_then(|pid| pid.parse().ok());
 
     // Open every stream (in batches, as clients arrive), each up to `ready`.
-    let stop = Arc::new(AtomicBool::new(false));
     let opened = Instant::now();
     let mut readers = Vec::new();
     for batch in tokens.chunks(250) {
         let mut ready = Vec::new();
         for token in batch {
             let (sender, receiver) = tokio::sync::oneshot::channel();
-            readers.push(tokio::spawn(read_stream(
-                address.clone(),
-                token.clone(),
-                sender,
-                stop.clone(),
-            )));
+            let deliveries: Arc<Mutex<Deliveries>> = Arc::default();
+            let task = tokio::spawn(read_stream(address.clone(), token.clone(), sender, deliveries.clone()));
+            readers.push((task, deliveries));
             ready.push(receiver);
         }
         for receiver in ready {
@@ -108,15 +103,17 @@ async fn run(args: Vec<String>) {
         .map(|(before, pid)| (cpu_seconds(pid) - before) / write_secs);
     // Let the last deliveries arrive, then close.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(true, Ordering::SeqCst);
+    for (task, _) in &readers {
+        task.abort();
+    }
     let peak_rss_mib = server_pid.and_then(peak_rss_mib);
 
     let written = written.lock().unwrap().clone();
     let mut delays = Vec::new();
     let mut lost = 0_u64;
     let mut early = 0_u64;
-    for reader in readers {
-        let deliveries = reader.await.unwrap();
+    for (_, deliveries) in readers {
+        let deliveries = std::mem::take(&mut *deliveries.lock().unwrap());
         let mut seen: HashMap<(i64, i64), Instant> = HashMap::with_capacity(deliveries.len());
         for (id, revision, at) in deliveries {
             seen.entry((id, revision)).or_insert(at);
@@ -160,53 +157,71 @@ fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
-/// Reads one stream until `stop`: every `palette.updated` with its arrival.
+/// Reads one stream for as long as it runs (the caller aborts it): every
+/// `palette.updated`, with its arrival, into `deliveries`.
+///
+/// The frames are scanned, not parsed: the `data:` line of a
+/// `palette.updated` holds `"palette":{"id":P,` and `"revision":R`.
 async fn read_stream(
     address: String,
     token: String,
     ready: tokio::sync::oneshot::Sender<()>,
-    stop: Arc<AtomicBool>,
-) -> Deliveries {
+    deliveries: Arc<Mutex<Deliveries>>,
+) {
     let mut socket = TcpStream::connect(&address).await.unwrap();
     let request = format!(
         "GET /api/events/ HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
     );
     socket.write_all(request.as_bytes()).await.unwrap();
-    let mut lines = BufReader::with_capacity(16 * 1024, socket);
-    let mut line = String::new();
     let mut ready = Some(ready);
-    let mut deliveries = Vec::new();
-    let mut event = String::new();
+    let mut buffer: Vec<u8> = Vec::with_capacity(16 * 1024);
     loop {
-        line.clear();
-        let read = tokio::time::timeout(Duration::from_millis(500), lines.read_line(&mut line)).await;
-        if stop.load(Ordering::SeqCst) {
-            break;
+        if socket.read_buf(&mut buffer).await.unwrap_or(0) == 0 {
+            return;
         }
-        let Ok(read) = read else { continue };
-        if read.unwrap_or(0) == 0 {
-            break;
-        }
-        let line = line.trim_end();
-        if let Some(kind) = line.strip_prefix("event: ") {
-            event = kind.to_owned();
-            if kind == "ready" {
-                if let Some(ready) = ready.take() {
-                    let _ = ready.send(());
-                }
-            }
-        } else if let Some(data) = line.strip_prefix("data: ") {
-            if event == "palette.updated" {
-                let at = Instant::now();
-                let data: Value = serde_json::from_str(data).unwrap_or_default();
-                let palette = &data["palette"];
-                if let (Some(id), Some(revision)) = (palette["id"].as_i64(), palette["revision"].as_i64()) {
-                    deliveries.push((id, revision, at));
-                }
+        let at = Instant::now();
+        // Whole lines only; a partial last line waits for the next read.
+        let Some(end) = buffer.iter().rposition(|b| *b == b'\n') else {
+            continue;
+        };
+        let lines = &buffer[..=end];
+        if ready.is_some() && find(lines, b"event: ready").is_some() {
+            if let Some(ready) = ready.take() {
+                let _ = ready.send(());
             }
         }
+        let mut found = Vec::new();
+        let mut rest = lines;
+        while let Some(start) = find(rest, b"event: palette.updated\ndata: ") {
+            rest = &rest[start..];
+            let data_end = rest
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth(1)
+                .map_or(rest.len(), |(i, _)| i);
+            let line = &rest[..data_end];
+            let id = number_after(line, b"\"palette\":{\"id\":");
+            if let (Some(id), Some(revision)) = (id, number_after(line, b"\"revision\":")) {
+                found.push((id, revision, at));
+            }
+            rest = &rest[data_end..];
+        }
+        if !found.is_empty() {
+            deliveries.lock().unwrap().extend(found);
+        }
+        buffer.drain(..=end);
     }
-    deliveries
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+fn number_after(line: &[u8], key: &[u8]) -> Option<i64> {
+    let start = find(line, key)? + key.len();
+    let digits = line[start..].iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&line[start..start + digits]).ok()?.parse().ok()
 }
 
 /// One keep-alive connection that updates palettes.

@@ -270,6 +270,9 @@ impl Application {
         let address = listener.local_addr()?;
         let factory_state = state.clone();
         let mut server = HttpServer::new(move || build_app(&factory_state))
+            // Event streams write small frames that must leave at once, not
+            // wait for the client's delayed ACK (Nagle's algorithm).
+            .tcp_nodelay(true)
             .shutdown_timeout(settings.shutdown_timeout.as_secs())
             .listen(listener)?;
         if let Some(workers) = settings.workers {
