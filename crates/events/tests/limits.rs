@@ -156,3 +156,23 @@ async fn a_stream_ends_when_its_token_is_revoked_or_the_password_changes() {
     // A password change revokes every token too.
     assert_ends(&mut by_other_token, "the other token's stream").await;
 }
+
+#[actix_web::test]
+async fn a_stream_ends_when_its_account_is_deleted() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let (mut stream, _) = open(&app, &ada, "/api/events/").await;
+    let deleted = app.delete("/api/users/me/").auth(&ada).send().await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_ends(&mut stream, "the deleted account's stream").await;
+}
+
+#[actix_web::test]
+async fn over_the_servers_stream_cap_the_stream_is_503_with_retry_after() {
+    let app = spawn_app_with(|settings| settings.events_max_streams = 1).await;
+    let (ada, bob) = (app.user("ada").await, app.user("bob").await);
+    let (_open, _) = open(&app, &ada, "/api/events/").await;
+    let response = app.get("/api/events/").v2().auth(&bob).send().await;
+    assert_eq!(response.status, 503, "{}", response.text);
+    assert!(response.header("retry-after").is_some());
+}
