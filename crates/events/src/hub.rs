@@ -15,6 +15,7 @@
 //! and all at once on shutdown ([`Hub::close_all`]).
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -34,6 +35,10 @@ pub const POLL: Duration = Duration::from_secs(1);
 
 /// How often an idle stream gets a comment, so proxies and clients see it alive.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// How often streams' credentials are checked while no change notice can say
+/// that one stopped holding.
+const RECHECK_UNHEARD: Duration = Duration::from_secs(30);
 
 /// Longest a local write keeps its team out of conditional lists: the
 /// reader reads at least every [`POLL`].
@@ -242,6 +247,8 @@ pub struct Hub {
     settings: HubSettings,
     state: Mutex<State>,
     wake: Notify,
+    /// Whether change notices are heard (then credentials are rechecked when one names them).
+    listening: AtomicBool,
 }
 
 impl std::fmt::Debug for Hub {
@@ -296,6 +303,7 @@ impl Hub {
                 pending: HashMap::new(),
             }),
             wake: Notify::new(),
+            listening: AtomicBool::new(false),
         })
     }
 
@@ -316,6 +324,23 @@ impl Hub {
                 loop {
                     ticks.tick().await;
                     keep_alive.keep_alive();
+                }
+            });
+            // Without change notices (a pooler in transaction mode, an outage), nothing
+            // says when a credential stops holding: check every stream's now and then.
+            let (recheck_hub, recheck_pool) = (hub.clone(), pool.clone());
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(RECHECK_UNHEARD);
+                loop {
+                    ticks.tick().await;
+                    if !recheck_hub.listening.load(Ordering::SeqCst) {
+                        if let Err(error) = recheck_hub.recheck(&recheck_pool, None).await {
+                            tracing::warn!(
+                                error = format!("{error:#}"),
+                                "checking event streams' credentials failed"
+                            );
+                        }
+                    }
                 }
             });
             let (prune_pool, retention) = (pool.clone(), hub.settings.retention);
@@ -356,6 +381,12 @@ impl Hub {
             state.latest = latest;
         }
         Ok(())
+    }
+
+    /// Whether change notices are heard: while they are not, every stream's
+    /// credential is checked every [`RECHECK_UNHEARD`].
+    pub fn set_listening(&self, listening: bool) {
+        self.listening.store(listening, Ordering::SeqCst);
     }
 
     /// Tells the reader that new events were committed.

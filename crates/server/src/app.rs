@@ -82,11 +82,15 @@ impl AppState {
             Notice::Listening => {
                 team_cache.set_live(true);
                 auth.forget_all();
+                hub.set_listening(true);
                 hub.wake();
                 recheck(None);
             }
             // Logins and tokens stay cached, each for its own short time.
-            Notice::Lost => team_cache.set_live(false),
+            Notice::Lost => {
+                team_cache.set_live(false);
+                hub.set_listening(false);
+            }
             Notice::Changed(Change::Team(team_id)) => team_cache.forget_team(team_id),
             Notice::Changed(Change::Member(user_id)) => team_cache.forget_user(user_id),
             Notice::Changed(Change::Login(user_id)) => {
