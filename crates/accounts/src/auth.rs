@@ -395,10 +395,7 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let (Some(auth), Some(pool)) = (req.app_data::<web::Data<Auth>>(), req.app_data::<web::Data<Pool>>())
-            else {
-                return Err(ApiError::internal("authentication state is not registered"));
-            };
+            let (auth, pool) = state_of(&req)?;
             auth.authenticate_credential(&req, pool).await
         })
     }
@@ -452,12 +449,17 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let (Some(auth), Some(pool)) = (req.app_data::<web::Data<Auth>>(), req.app_data::<web::Data<Pool>>())
-            else {
-                return Err(ApiError::internal("authentication state is not registered"));
-            };
+            let (auth, pool) = state_of(&req)?;
             auth.authenticate(&req, pool).await
         })
+    }
+}
+
+/// The authentication state and pool the app registered.
+fn state_of(req: &HttpRequest) -> Result<(&Auth, &Pool), ApiError> {
+    match (req.app_data::<web::Data<Auth>>(), req.app_data::<web::Data<Pool>>()) {
+        (Some(auth), Some(pool)) => Ok((auth, pool)),
+        _ => Err(ApiError::internal("authentication state is not registered")),
     }
 }
 

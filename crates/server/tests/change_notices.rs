@@ -46,15 +46,7 @@ async fn join(app: &TestApp, owner: &TestUser, team_id: i64, user: &TestUser) {
 
 /// Creates a palette in `team_id` and returns its id.
 async fn create_palette(app: &TestApp, user: &TestUser, team_id: i64, name: &str) -> i64 {
-    let response = app
-        .post("/api/palettes/")
-        .v2()
-        .auth(user)
-        .json(&json!({"name": name, "team_id": team_id, "colors": ["#336699"]}))
-        .send()
-        .await;
-    assert_eq!(response.status, 201, "creating {name}: {}", response.text);
-    response.json["id"].as_i64().expect("palette id")
+    app.create_palette(user, team_id, name).await
 }
 
 /// The palettes `user` lists in `version` (1.0 or 2.0).

@@ -226,6 +226,20 @@ impl TestApp {
         assert_eq!(response.status, 204, "{} joining: {}", user.username, response.text);
     }
 
+    /// Creates a palette named `name` with one colour in `team_id` (through
+    /// the API, in 2.0) and returns its id.
+    pub async fn create_palette(&self, user: &TestUser, team_id: i64, name: &str) -> i64 {
+        let response = self
+            .post("/api/palettes/")
+            .v2()
+            .auth(user)
+            .json(&json!({"name": name, "team_id": team_id, "colors": ["#336699"]}))
+            .send()
+            .await;
+        assert_eq!(response.status, 201, "creating palette {name}: {}", response.text);
+        response.json["id"].as_i64().unwrap_or_default()
+    }
+
     /// Invites `user` and has them accept: they join `team_id` as a member.
     pub async fn join(&self, owner: &TestUser, team_id: i64, user: &TestUser) {
         self.invite(owner, team_id, user).await;

@@ -70,15 +70,7 @@ pub fn id_of(event: &Event) -> i64 {
 
 /// Creates a palette in `team_id` through the 2.0 API; its id.
 pub async fn create_palette(app: &TestApp, user: &TestUser, team_id: i64, name: &str) -> i64 {
-    let response = app
-        .post("/api/palettes/")
-        .v2()
-        .auth(user)
-        .json(&json!({"name": name, "team_id": team_id, "colors": ["#336699"]}))
-        .send()
-        .await;
-    assert_eq!(response.status, 201, "creating {name}: {}", response.text);
-    response.json["id"].as_i64().expect("palette id")
+    app.create_palette(user, team_id, name).await
 }
 
 /// Renames palette `id` through the 2.0 API.
