@@ -59,9 +59,73 @@ pub fn json_error(error: &JsonPayloadError) -> ApiError {
     }
 }
 
-/// `web::Path` settings: a path that does not parse (`/api/teams/abc`) names no resource: 404.
+/// `web::Path` settings: a path that does not parse (`/api/teams/abc`) names
+/// no resource: 404; unless it is a path of another route that does not take
+/// this method (`GET /api/palettes/import`): 405.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|_error: PathError, _req| ApiError::not_found().into())
+    web::PathConfig::default().error_handler(|_error: PathError, req| {
+        req.app_data::<web::Data<crate::RouteTable>>()
+            .and_then(|routes| routes.method_not_allowed(req))
+            .unwrap_or_else(ApiError::not_found)
+            .into()
+    })
+}
+
+/// A request body read whole as bytes (a file upload), with its media type:
+/// at most [`MAX_BODY_BYTES`] (else 413). The handler decides which media
+/// types it reads.
+#[derive(Debug)]
+pub struct RawBody {
+    /// The essence of `Content-Type`, lowercase (`text/css`), if sent.
+    pub media_type: Option<String>,
+    /// The body.
+    pub bytes: web::Bytes,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        ErrorKind::PayloadTooLarge,
+        format!("Request body is larger than {MAX_BODY_BYTES} bytes."),
+    )
+}
+
+impl FromRequest for RawBody {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media_type = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .map(|essence| essence.trim().to_ascii_lowercase())
+            .filter(|essence| !essence.is_empty());
+        let announced = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
+                return Err(too_large().into());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = futures_util::StreamExt::next(&mut payload).await {
+                let chunk =
+                    chunk.map_err(|e| ApiError::bad_request(format!("Could not read the request body: {e}")))?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(too_large().into());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Self {
+                media_type,
+                bytes: body.freeze(),
+            })
+        })
+    }
 }
 
 /// `web::Query` settings: a query string that does not parse is a 400.

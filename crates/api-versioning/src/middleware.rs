@@ -95,7 +95,23 @@ pub async fn versioning(
     };
     let docs = is_docs(req.path());
     req.extensions_mut().insert(version);
-    if api && crate::body::is_refused_json_flavour(req.headers().get(header::CONTENT_TYPE)) {
+    let consumed = |content_type: Option<&HeaderValue>| {
+        let essence = content_type
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .unwrap_or("")
+            .trim();
+        routes.is_some_and(|routes| {
+            routes.consumes(req.path(), req.method()).iter().any(|media_type| {
+                media_type
+                    .split(';')
+                    .next()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(essence))
+            })
+        })
+    };
+    let content_type = req.headers().get(header::CONTENT_TYPE);
+    if api && crate::body::is_refused_json_flavour(content_type) && !consumed(content_type) {
         // Worded as the seed's framework worded a 415 (the body reader's own is more specific).
         let error = render::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let response = render::error(&error, Some(version), &HttpResponse::new(StatusCode::OK));

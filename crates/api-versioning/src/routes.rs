@@ -23,6 +23,8 @@ struct Operation {
     method: Method,
     /// Media types of its successful responses other than JSON.
     produces: Vec<String>,
+    /// Media types of its request body other than JSON.
+    consumes: Vec<String>,
 }
 
 /// The paths the API serves, their methods and the media types they
@@ -61,6 +63,21 @@ fn produced(operation: &utoipa::openapi::path::Operation) -> Vec<String> {
     types
 }
 
+/// The non-JSON media types an operation's request body may have.
+fn consumed(operation: &utoipa::openapi::path::Operation) -> Vec<String> {
+    operation
+        .request_body
+        .iter()
+        .filter_map(|body| match body {
+            utoipa::openapi::RefOr::T(body) => Some(body),
+            utoipa::openapi::RefOr::Ref(_) => None,
+        })
+        .flat_map(|body| body.content.keys())
+        .filter(|media_type| !is_json(media_type))
+        .cloned()
+        .collect()
+}
+
 impl RouteTable {
     /// Reads every path and method of the document.
     pub fn from_openapi(doc: &utoipa::openapi::OpenApi) -> Self {
@@ -84,6 +101,7 @@ impl RouteTable {
                         operations.push(Operation {
                             method,
                             produces: produced(operation),
+                            consumes: consumed(operation),
                         });
                     }
                 }
@@ -110,6 +128,7 @@ impl RouteTable {
             .map(|method| Operation {
                 method: method.clone(),
                 produces: produces.iter().map(|t| (*t).to_owned()).collect(),
+                consumes: Vec::new(),
             })
             .collect();
         self.routes.push((ResourceDef::new(pattern), operations));
@@ -141,6 +160,16 @@ impl RouteTable {
             .map_or(&[], |operation| operation.produces.as_slice())
     }
 
+    /// The media types besides JSON that `method` on `path` reads in a request body.
+    pub fn consumes(&self, path: &str, method: &Method) -> &[String] {
+        self.routes
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .flat_map(|(_, operations)| operations.iter())
+            .find(|operation| operation.method == *method)
+            .map_or(&[], |operation| operation.consumes.as_slice())
+    }
+
     /// The methods `path` allows; empty when no route has that path.
     pub fn allowed(&self, path: &str) -> Vec<Method> {
         let mut allowed: Vec<Method> = Vec::new();
@@ -166,6 +195,21 @@ impl RouteTable {
         allowed
     }
 
+    /// The 405 (with `Allow`) of a request whose path exists but does not
+    /// take its method; `None` when the path exists for no method or takes it.
+    pub fn method_not_allowed(&self, req: &HttpRequest) -> Option<ApiError> {
+        let allowed = self.allowed(req.path());
+        if allowed.is_empty() || allowed.contains(req.method()) {
+            return None;
+        }
+        let mut error = ApiError::new(
+            ErrorKind::MethodNotAllowed,
+            format!("Method \"{}\" not allowed.", req.method()),
+        );
+        error.allow = Some(allow_header(&allowed));
+        Some(error)
+    }
+
     /// A handler for `App::default_service`.
     pub fn fallback(
         self: Arc<Self>,
@@ -173,30 +217,28 @@ impl RouteTable {
         let table = self;
         move |req: HttpRequest| {
             let allowed = table.allowed(req.path());
-            let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
             if req.method() == Method::OPTIONS && !allowed.is_empty() {
-                let response = HttpResponse::NoContent().insert_header((ALLOW, allow)).finish();
+                let response = HttpResponse::NoContent()
+                    .insert_header((ALLOW, allow_header(&allowed)))
+                    .finish();
                 return std::future::ready(Ok(response));
             }
-            let error = if allowed.is_empty() {
-                ApiError::not_found()
-            } else {
-                let mut error = ApiError::new(
-                    ErrorKind::MethodNotAllowed,
-                    format!("Method \"{}\" not allowed.", req.method()),
-                );
-                error.allow = Some(allow);
-                error
-            };
+            let error = table.method_not_allowed(&req).unwrap_or_else(ApiError::not_found);
             std::future::ready(Err(error))
         }
     }
 }
 
-/// The document's path template with each `{param}` matching a whole number
-/// only, as every path parameter of the API is an id: `/api/palettes/x/copy`
-/// names no resource (404 for every method, as the routes answer), while
-/// `/api/palettes/7/copy` with a wrong method is a 405.
+/// The `Allow` header listing `methods`.
+fn allow_header(methods: &[Method]) -> String {
+    methods.iter().map(Method::as_str).collect::<Vec<_>>().join(", ")
+}
+
+/// The document's path template with each id parameter (`{id}`,
+/// `{user_id}`) matching a whole number only, and any other (`{format}`)
+/// one path segment: `/api/palettes/x/copy` names no resource (404 for every
+/// method, as the routes answer), while `/api/palettes/7/copy` with a wrong
+/// method is a 405, and `/api/palettes/import` is not palette `import`.
 fn numeric_ids(template: &str) -> String {
     let mut pattern = String::with_capacity(template.len() + 16);
     let mut rest = template;
@@ -205,9 +247,13 @@ fn numeric_ids(template: &str) -> String {
             break;
         };
         pattern.push_str(&rest[..open]);
+        let name = &rest[open + 1..close];
         pattern.push('{');
-        pattern.push_str(&rest[open + 1..close]);
-        pattern.push_str(":[-+]?[0-9]+}");
+        pattern.push_str(name);
+        if name == "id" || name.ends_with("_id") {
+            pattern.push_str(":[-+]?[0-9]+");
+        }
+        pattern.push('}');
         rest = &rest[close + 1..];
     }
     pattern.push_str(rest);
@@ -225,6 +271,10 @@ mod tests {
             "/api/teams/{id:[-+]?[0-9]+}/members/{user_id:[-+]?[0-9]+}"
         );
         assert_eq!(numeric_ids("/api/palettes"), "/api/palettes");
+        assert_eq!(
+            numeric_ids("/api/palettes/{id}/export/{format}"),
+            "/api/palettes/{id:[-+]?[0-9]+}/export/{format}"
+        );
         let table = RouteTable::default().with(&numeric_ids("/api/palettes/{id}/copy"), &[Method::POST]);
         assert_eq!(table.allowed("/api/palettes/7/copy"), [Method::POST, Method::OPTIONS]);
         assert!(table.allowed("/api/palettes/x/copy").is_empty());

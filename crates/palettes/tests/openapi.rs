@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use test_support::spawn_app;
-use test_support::spec::documented_operation;
+use test_support::spec::{documented_operation, own_statuses, secured_operation};
 
 #[actix_web::test]
 async fn the_spec_documents_every_palette_route_with_its_statuses_and_headers() {
@@ -11,7 +11,7 @@ async fn the_spec_documents_every_palette_route_with_its_statuses_and_headers() 
     let response = app.get("/api/openapi.json").send().await;
     assert_eq!(response.status, 200);
     let spec = response.json;
-    let routes: [(&str, &str, &[u16]); 7] = [
+    let routes: [(&str, &str, &[u16]); 9] = [
         ("/api/palettes", "get", &[200, 304, 400, 401]),
         ("/api/palettes", "post", &[201, 400, 401, 409]),
         ("/api/palettes/{id}", "get", &[200, 401, 404]),
@@ -19,6 +19,8 @@ async fn the_spec_documents_every_palette_route_with_its_statuses_and_headers() 
         ("/api/palettes/{id}", "patch", &[200, 400, 401, 404, 409, 412]),
         ("/api/palettes/{id}", "delete", &[204, 401, 404, 412]),
         ("/api/palettes/{id}/copy", "post", &[201, 400, 401, 404, 409]),
+        ("/api/palettes/import", "post", &[201, 400, 401, 409]),
+        ("/api/palettes/{id}/contrast", "get", &[200, 401, 404]),
     ];
     for (path, method, statuses) in routes {
         let operation = documented_operation(&spec, path, method, "palettes", statuses);
@@ -35,6 +37,42 @@ async fn the_spec_documents_every_palette_route_with_its_statuses_and_headers() 
                 "{method} {path}: If-Match is not documented"
             );
         }
+    }
+
+    // Each export format and each importable one is documented with its media type.
+    let export = secured_operation(&spec, "/api/palettes/{id}/export/{format}", "get", "palettes");
+    assert_eq!(own_statuses(export), [200, 304, 401, 404]);
+    let produced: Vec<&String> = export["responses"]["200"]["content"]
+        .as_object()
+        .map(|content| content.keys().collect())
+        .unwrap_or_default();
+    assert_eq!(
+        produced,
+        [
+            "text/css",
+            "application/design-tokens+json",
+            "application/x-gimp-palette",
+            "application/x-adobe-ase",
+            "image/svg+xml"
+        ]
+    );
+    let import = &spec["paths"]["/api/palettes/import"]["post"];
+    for media_type in [
+        "text/css",
+        "application/design-tokens+json",
+        "application/x-gimp-palette",
+        "application/x-adobe-ase",
+    ] {
+        assert!(
+            import["requestBody"]["content"][media_type].is_object(),
+            "the import does not document {media_type}"
+        );
+    }
+    for name in ["format", "team_id", "name"] {
+        assert!(
+            parameter(import, name).is_object(),
+            "?{name} of the import is not documented"
+        );
     }
 
     // Every filter is documented, and what an empty value means.

@@ -3,6 +3,7 @@
 //! `kernel::input`) so that every problem is reported at once, by field and,
 //! for colours, by position.
 
+pub mod files;
 pub mod v1;
 pub mod v2;
 

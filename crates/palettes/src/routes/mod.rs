@@ -23,6 +23,8 @@ use kernel::etag::Fnv64;
 use kernel::{ApiError, FieldErrors, IfMatch};
 use teams::cache::{self, TeamCache};
 
+mod files;
+
 use crate::color;
 use crate::model::{InvalidBody, PaletteView};
 use crate::service::{self, ListQuery, ListRow, Ordering};
@@ -496,6 +498,7 @@ async fn copy_palette(
 
 /// Registers the routes of palettes (under `/api`).
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    files::configure(cfg);
     cfg.service(list_palettes)
         .service(create_palette)
         .service(read_palette)
