@@ -18,7 +18,7 @@ const PADDING: u32 = 24;
 const HEADER: u32 = 56;
 const MAX_COLUMNS: u32 = 6;
 /// Characters of a name shown on a swatch, and in the heading.
-const SWATCH_CHARS: usize = 15;
+const SWATCH_CHARS: usize = 14;
 const HEADING_CHARS: usize = 60;
 
 const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', sans-serif";
@@ -104,7 +104,12 @@ pub fn export(palette: &PaletteFile) -> String {
             Some(name) => format!("{name}: {hex}"),
             None => hex.clone(),
         };
-        svg.push_str(&format!("<g>\n<title>{}</title>\n", escape(&label)));
+        // Text that would still overflow (wide letters) is clipped to the swatch.
+        svg.push_str(&format!(
+            "<g>\n<title>{}</title>\n<clipPath id=\"swatch-{index}\"><rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{SWATCH}\"/></clipPath>\n",
+            escape(&label),
+            SWATCH - 6
+        ));
         if !color.is_opaque() {
             svg.push_str(&format!(
                 "<rect x=\"{x}\" y=\"{y}\" width=\"{SWATCH}\" height=\"{SWATCH}\" rx=\"8\" fill=\"url(#checker)\"/>\n"
@@ -122,7 +127,8 @@ pub fn export(palette: &PaletteFile) -> String {
         ));
         if let Some(name) = &swatch.name {
             svg.push_str(&format!(
-                "<text x=\"{}\" y=\"{}\" font-family=\"{FONT}\" font-size=\"14\" font-weight=\"600\" fill=\"{}\">{}</text>\n",
+                "<text x=\"{}\" y=\"{}\" font-family=\"{FONT}\" font-size=\"13\" font-weight=\"600\" fill=\"{}\" \
+                 clip-path=\"url(#swatch-{index})\">{}</text>\n",
                 x + 10,
                 y + SWATCH - 32,
                 ink.hex6(),
@@ -156,6 +162,7 @@ mod tests {
     #[test]
     fn long_names_are_cut_on_a_whole_character() {
         assert_eq!(shorten("Deep ocean blue at night", 15), "Deep ocean blu…");
+        assert_eq!(shorten("Deep ocean blue at night", SWATCH_CHARS), "Deep ocean bl…");
         assert_eq!(shorten("short", 15), "short");
         assert_eq!(shorten("aaaaaaaaaaaaa\u{200d}🎨🎨", 15), "aaaaaaaaaaaaa…");
     }
@@ -171,8 +178,14 @@ mod tests {
             ],
         };
         let svg = export(&palette);
-        assert!(svg.contains("fill=\"#ffffff\">Navy</text>"), "{svg}");
-        assert!(svg.contains("fill=\"#000000\">Sand</text>"), "{svg}");
+        assert!(
+            svg.contains("fill=\"#ffffff\" clip-path=\"url(#swatch-0)\">Navy</text>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("fill=\"#000000\" clip-path=\"url(#swatch-1)\">Sand</text>"),
+            "{svg}"
+        );
         assert!(svg.contains("<title id=\"palette-title\">Ink &amp; paper</title>"));
     }
 }

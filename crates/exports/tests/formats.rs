@@ -346,7 +346,7 @@ fn svg_export_is_well_formed_and_shows_every_colour_and_name() {
         };
         assert!(titles.contains(&label.as_str()), "{label:?} in {titles:?}");
     }
-    assert!(texts.contains(&"</text><script…"), "{texts:?}");
+    assert!(texts.contains(&"</text><scrip…"), "{texts:?}");
     let fills: Vec<&str> = root
         .descendants()
         .filter(|n| n.has_tag_name("rect") && n.attribute("stroke").is_some())
