@@ -354,6 +354,15 @@ async fn a_missing_or_unknown_format_or_team_is_a_400_naming_it_in_the_versions_
         assert_eq!(v2.header("content-type"), Some("application/problem+json"));
         assert!(v2.json["errors"][field][0].is_string(), "{query}: {}", v2.text);
     }
+    let too_large = import(
+        &app,
+        &ann,
+        &format!("team_id={}&format=gpl&name=Big", ann.personal_team_id),
+        "application/x-gimp-palette",
+        [b"GIMP Palette\n".as_slice(), &b"0 0 0\n".repeat(12_000)].concat(),
+    )
+    .await;
+    assert_eq!(too_large.status, 413, "{}", too_large.text);
     let wrong_type = import(
         &app,
         &ann,
