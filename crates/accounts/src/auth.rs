@@ -423,7 +423,7 @@ fn parse_authorization(req: &HttpRequest) -> Result<Credentials, ApiError> {
             return Err(ApiError::unauthorized());
         }
         Ok(Credentials::Basic {
-            username: username.to_owned(),
+            username: crate::model::normalize_username(username),
             password: password.to_owned(),
         })
     } else if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {

@@ -6,6 +6,8 @@ use kernel::ApiError;
 
 /// The unique index that keeps usernames unique ignoring case.
 const USERNAME_INDEX: &str = "users_username_lower_key";
+/// The unique index that keeps usernames from looking alike (UTS #39 skeletons).
+const SKELETON_INDEX: &str = "users_username_skeleton_key";
 
 /// An accounts rule that refused an operation, or a failure underneath.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +47,10 @@ impl AccountError {
     /// index is a taken username; anything else (another index, a deadlock)
     /// stays what it is.
     pub(crate) fn of_user_insert(error: DieselError) -> Self {
-        if kernel::error::violated_unique_index(&error) == Some(USERNAME_INDEX) {
+        if matches!(
+            kernel::error::violated_unique_index(&error),
+            Some(USERNAME_INDEX | SKELETON_INDEX)
+        ) {
             Self::UsernameTaken
         } else {
             Self::Database(error)

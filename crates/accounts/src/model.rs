@@ -51,6 +51,8 @@ pub struct NewUser<'a> {
     pub username: &'a str,
     /// argon2id PHC string.
     pub password_hash: &'a str,
+    /// See [`username_skeleton`].
+    pub username_skeleton: &'a str,
 }
 
 /// An API token as listed; the secret is never stored.
@@ -102,6 +104,21 @@ pub struct Memberships {
 /// Longest username, in characters.
 pub const USERNAME_MAX_CHARS: usize = 150;
 
+/// A username as the service knows it: Unicode NFKC, as the seed's
+/// framework normalised them (fullwidth `ａｄｍｉｎ` is `admin`). Applied
+/// before validation, uniqueness and login.
+pub fn normalize_username(username: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    username.nfkc().collect()
+}
+
+/// The UTS #39 confusable skeleton of a (normalised) username, ignoring
+/// case: usernames that look alike (`аdmin` with a Cyrillic `а`, `admin`)
+/// have the same one, and the database keeps them unique.
+pub fn username_skeleton(username: &str) -> String {
+    unicode_security::confusable_detection::skeleton(&username.to_lowercase()).collect()
+}
+
 /// Whether a username is 1 to [`USERNAME_MAX_CHARS`] letters, digits and `@.+-_`.
 pub fn valid_username(username: &str) -> bool {
     let count = username.chars().count();
@@ -150,6 +167,16 @@ pub const TOKEN_LIFETIME_DAYS: (i64, i64) = (1, 3650);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_are_nfkc_and_look_alikes_share_a_skeleton() {
+        assert_eq!(normalize_username("ａｄｍｉｎ"), "admin");
+        assert_eq!(normalize_username("ﬁle"), "file");
+        assert_eq!(username_skeleton("аdmin"), username_skeleton("admin"));
+        assert_eq!(username_skeleton("АDMIN"), username_skeleton("admin"));
+        assert_eq!(username_skeleton("Admin"), username_skeleton("admin"));
+        assert_ne!(username_skeleton("adrnin"), username_skeleton("bdmin"));
+    }
 
     #[test]
     fn usernames_follow_the_seed_rules() {

@@ -108,6 +108,47 @@ pub async fn delete_account(
     Ok(())
 }
 
+/// Gives every user from before usernames had skeletons its skeleton
+/// (see [`crate::model::username_skeleton`]), a batch at a time; a user
+/// whose skeleton another already has keeps none (logged), as two such
+/// accounts can only come from before the rule. Idempotent: run at start-up.
+pub async fn backfill_skeletons(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    let mut filled = 0;
+    let mut after = 0i64;
+    loop {
+        let batch: Vec<(i64, String)> = users::table
+            .filter(users::username_skeleton.is_null())
+            .filter(users::id.gt(after))
+            .order(users::id)
+            .select((users::id, users::username))
+            .limit(500)
+            .load(conn)
+            .await?;
+        let Some((last, _)) = batch.last() else {
+            return Ok(filled);
+        };
+        after = *last;
+        for (id, username) in batch {
+            let skeleton = crate::model::username_skeleton(&username);
+            let taken: Option<i64> = users::table
+                .filter(users::username_skeleton.eq(&skeleton))
+                .select(users::id)
+                .first(conn)
+                .await
+                .optional()?;
+            if taken.is_some() {
+                tracing::warn!(user_id = id, "a username looks like another's; it keeps no skeleton");
+                continue;
+            }
+            diesel::update(users::table.find(id))
+                .set(users::username_skeleton.eq(&skeleton))
+                .execute(conn)
+                .await?;
+            filled += 1;
+        }
+    }
+}
+
 /// The user with this username, ignoring case.
 pub async fn find_login(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<Login>> {
     users::table
@@ -234,6 +275,7 @@ async fn insert_user(conn: &mut AsyncPgConnection, username: &str, password_hash
         .values(NewUser {
             username,
             password_hash,
+            username_skeleton: &crate::model::username_skeleton(username),
         })
         .returning(User::as_returning())
         .get_result(conn)

@@ -122,6 +122,59 @@ async fn a_taken_username_in_other_case_is_refused() {
 }
 
 #[actix_web::test]
+async fn fullwidth_and_look_alike_usernames_are_the_taken_name() {
+    let app = spawn_app().await;
+    app.user("admin").await;
+    // Fullwidth letters are NFKC "admin"; a Cyrillic "а" only looks like it.
+    for username in ["ａｄｍｉｎ", "аdmin", "АDMIN"] {
+        let response = app
+            .post("/api/users/")
+            .json(&json!({"username": username, "password": "long enough"}))
+            .send()
+            .await;
+        assert_eq!(response.status, 400, "{username}");
+        assert_eq!(
+            response.json,
+            json!({"username": ["A user with that username already exists."]}),
+            "{username}"
+        );
+        assert_eq!(count_users(&app, username).await, 0, "{username}");
+    }
+    let v2 = app
+        .post("/api/users/")
+        .v2()
+        .json(&json!({"username": "аdmin", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(v2.status, 409);
+}
+
+#[actix_web::test]
+async fn a_username_is_stored_and_logged_in_as_its_nfkc_form() {
+    let app = spawn_app().await;
+    let registered = app
+        .post("/api/users/")
+        .json(&json!({"username": "ｅｖｅ", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    assert_eq!(registered.json["username"], "eve");
+    assert_eq!(count_users(&app, "eve").await, 1);
+    for login in ["eve", "ｅｖｅ", "EVE"] {
+        let me = app.get("/api/users/me/").basic(login, "long enough").send().await;
+        assert_eq!(me.status, 200, "{login}");
+        assert_eq!(me.json["username"], "eve");
+    }
+    // Letters of any script are still usernames of their own.
+    let greek = app
+        .post("/api/users/")
+        .json(&json!({"username": "αλφα", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(greek.status, 201, "{}", greek.text);
+}
+
+#[actix_web::test]
 async fn passwords_must_be_8_to_1024_bytes() {
     let app = spawn_app().await;
     for (password, status) in [
@@ -353,4 +406,44 @@ async fn if_match_on_deleting_my_account_is_honoured_in_1_0_too() {
         .await;
     assert_eq!(fresh.status, 204, "{}", fresh.text);
     assert_eq!(count_users(&app, "ada").await, 0);
+}
+
+#[actix_web::test]
+async fn users_from_before_skeletons_get_theirs_and_look_alikes_then_clash() {
+    use database::schema::users;
+    let app = spawn_app().await;
+    let mut conn = app.pool.get().await.expect("connection");
+    // Two accounts from before the rule: "bob" and "bоb" with a Cyrillic "о".
+    for name in ["bob", "bоb"] {
+        diesel::insert_into(users::table)
+            .values((users::username.eq(name), users::password_hash.eq("x")))
+            .execute(&mut conn)
+            .await
+            .expect("insert");
+    }
+    let filled = accounts::service::backfill_skeletons(&mut conn)
+        .await
+        .expect("backfill");
+    assert_eq!(filled, 1, "the second look-alike keeps no skeleton");
+    assert_eq!(
+        accounts::service::backfill_skeletons(&mut conn).await.expect("again"),
+        0
+    );
+    drop(conn);
+    let response = app
+        .post("/api/users/")
+        .json(&json!({"username": "BOB", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(response.status, 400);
+    let look_alike = app
+        .post("/api/users/")
+        .json(&json!({"username": "b0b", "password": "long enough"}))
+        .send()
+        .await;
+    assert_eq!(
+        look_alike.status, 201,
+        "0 and o are not confusables: {}",
+        look_alike.text
+    );
 }

@@ -6,6 +6,7 @@ diesel::table! {
         id -> Int8,
         username -> Text,
         password_hash -> Text,
+        username_skeleton -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }

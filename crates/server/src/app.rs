@@ -387,5 +387,15 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     } else {
         tracing::info!(?applied, "applied migrations");
     }
+    // Data a migration could not compute in SQL.
+    let mut conn = <diesel_async::AsyncPgConnection as diesel_async::AsyncConnection>::establish(database_url)
+        .await
+        .context("connecting to fill in usernames' skeletons")?;
+    let filled = accounts::service::backfill_skeletons(&mut conn)
+        .await
+        .context("filling in usernames' skeletons")?;
+    if filled > 0 {
+        tracing::info!(filled, "gave existing usernames their confusable skeletons");
+    }
     Ok(())
 }

@@ -12,8 +12,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::model::{
-    valid_username, Memberships, PasswordChange, Registration, Token, TokenSpec, User, PASSWORD_BYTES,
-    TOKEN_LIFETIME_DAYS, TOKEN_NAME_MAX_CHARS, USERNAME_MAX_CHARS,
+    normalize_username, valid_username, Memberships, PasswordChange, Registration, Token, TokenSpec, User,
+    PASSWORD_BYTES, TOKEN_LIFETIME_DAYS, TOKEN_NAME_MAX_CHARS, USERNAME_MAX_CHARS,
 };
 
 const INVALID_USERNAME: &str =
@@ -34,7 +34,9 @@ pub fn user(version: ApiVersion, user: &User, teams: &Memberships) -> Value {
 /// `POST /api/users/` body.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RegisterRequest {
-    /// 1 to 150 letters, digits and `@.+-_`; unique ignoring case.
+    /// 1 to 150 letters (of any script), digits and `@.+-_`, after Unicode
+    /// NFKC normalisation (fullwidth `ａｄｍｉｎ` is `admin`); unique ignoring
+    /// case and look-alikes (UTS #39: `аdmin` in Cyrillic is `admin`'s).
     #[serde(default)]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 150, pattern = r"^[\w.@+-]+$")]
     pub username: Field,
@@ -49,6 +51,7 @@ impl RegisterRequest {
     pub fn validate(&self) -> Result<Registration, FieldErrors> {
         let mut errors = FieldErrors::new();
         let username = self.username.untrimmed("username", &mut errors).and_then(|s| {
+            let s = &normalize_username(s);
             let problem = if s.chars().count() > USERNAME_MAX_CHARS {
                 format!("Ensure this field has no more than {USERNAME_MAX_CHARS} characters.")
             } else if !valid_username(s) {
