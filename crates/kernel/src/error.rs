@@ -318,17 +318,76 @@ impl From<DieselError> for ApiError {
             DieselError::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
                 Self::conflict(None, "A concurrent change conflicted with this one; retry the request.")
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                Self::unavailable("The database connection was lost; retry the request.")
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => database_unavailable_because(&error),
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info) if is_unavailability(info.message()) => {
+                database_unavailable_because(&error)
             }
+            // A connection lost inside a transaction leaves its manager broken.
+            DieselError::BrokenTransactionManager => database_unavailable_because(&error),
+            DieselError::RollbackErrorOnCommit { commit_error, .. } => Self::from(*commit_error),
             other => Self::internal(other),
         }
     }
 }
 
+/// Whether a database error's message says the database is (for now) not
+/// serving: shutting down, starting up, restarting after a crash, out of
+/// connections, or cancelling a statement that ran out of time. PostgreSQL's
+/// messages (its `lc_messages` is `C` by default); diesel does not expose
+/// the SQLSTATE.
+fn is_unavailability(message: &str) -> bool {
+    const MESSAGES: [&str; 9] = [
+        "canceling statement due to statement timeout",
+        "canceling statement due to lock timeout",
+        "canceling statement due to conflict with recovery",
+        "terminating connection due to administrator command",
+        "terminating connection because of crash of another server process",
+        "terminating connection due to idle-in-transaction timeout",
+        "the database system is",
+        "sorry, too many clients already",
+        "remaining connection slots are reserved",
+    ];
+    MESSAGES.iter().any(|known| message.starts_with(known))
+}
+
+/// The 503 of a database that is not serving, its cause logged as a warning
+/// at most once every [`OUTAGE_LOG_INTERVAL_SECS`], however many requests
+/// it fails meanwhile: an outage is one event in the log, not one per request.
+fn database_unavailable_because(cause: &DieselError) -> ApiError {
+    warn_unavailable(cause);
+    ApiError::database_unavailable()
+}
+
+/// How often a continuing database outage is logged.
+pub const OUTAGE_LOG_INTERVAL_SECS: u64 = 10;
+
+/// Logs that the database is unavailable, at most once per interval.
+pub fn warn_unavailable(cause: &dyn fmt::Display) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST_WARNED: AtomicU64 = AtomicU64::new(0);
+    static SUPPRESSED: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let last = LAST_WARNED.load(Ordering::Relaxed);
+    let due = now >= last + OUTAGE_LOG_INTERVAL_SECS
+        && LAST_WARNED
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok();
+    if due {
+        let suppressed = SUPPRESSED.swap(0, Ordering::Relaxed);
+        tracing::warn!(error = %cause, also_failed = suppressed, "the database is unavailable: answering 503");
+    } else {
+        SUPPRESSED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        tracing::warn!(error = %error, "no database connection available");
+        warn_unavailable(&error);
         Self::database_unavailable()
     }
 }

@@ -34,6 +34,7 @@ pub struct AppState {
     team_cache: web::Data<teams::TeamCache>,
     cursor_key: web::Data<CursorKey>,
     hub: web::Data<events::Hub>,
+    request_timeout: web::Data<crate::limits::RequestTimeout>,
 }
 
 impl AppState {
@@ -54,6 +55,7 @@ impl AppState {
             team_cache: web::Data::from(team_cache),
             cursor_key: web::Data::new(CursorKey::new()),
             hub: web::Data::from(events::Hub::new(settings.hub_settings())),
+            request_timeout: web::Data::new(crate::limits::RequestTimeout(settings.request_timeout)),
         }
     }
 
@@ -225,10 +227,13 @@ pub fn build_app(
         .app_data(state.team_cache.clone())
         .app_data(state.cursor_key.clone())
         .app_data(state.hub.clone())
+        .app_data(state.request_timeout.clone())
         .app_data(routes.clone());
     routes_of(app)
         .into_app()
         .default_service(web::to(routes.into_inner().fallback()))
+        // Inside versioning, so that its 503 is in the negotiated version's format.
+        .wrap(from_fn(crate::limits::request_timeout))
         .wrap(from_fn(versioning))
         .wrap(TracingLogger::<RequestSpan>::new())
         // Outermost: an event stream's ticket leaves the URL before anything logs it.

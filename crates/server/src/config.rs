@@ -92,6 +92,12 @@ pub struct Settings {
     #[arg(long = "db-statement-timeout-ms", env = "DB_STATEMENT_TIMEOUT_MS", default_value = "15000", value_parser = parse_millis, global = true)]
     pub db_statement_timeout: Duration,
 
+    /// Milliseconds a request may take until its response starts (a stream's
+    /// body is not bounded); a slower one is a 503 with `Retry-After`. Keep it
+    /// below the statement timeout, so a stuck query is cut here first.
+    #[arg(long = "request-timeout-ms", env = "REQUEST_TIMEOUT_MS", default_value = "5000", value_parser = parse_millis, global = true)]
+    pub request_timeout: Duration,
+
     /// Seconds a successful Basic verification stays cached; 0 disables the cache.
     #[arg(long = "auth-cache-ttl-secs", env = "AUTH_CACHE_TTL_SECS", default_value = "60", value_parser = parse_secs, global = true)]
     pub auth_cache_ttl: Duration,

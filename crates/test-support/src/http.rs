@@ -111,6 +111,12 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The URL of this app's database, straight to PostgreSQL (whatever the
+    /// app's own settings point at, a fault proxy for instance).
+    pub fn database_url(&self) -> String {
+        self.database.url.clone()
+    }
+
     /// A second instance of the app on this one's database, with the same
     /// settings and its own caches and port, as behind a load balancer. The
     /// database stays until both are dropped.

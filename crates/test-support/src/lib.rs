@@ -10,6 +10,7 @@
 //! unset); the role must be allowed to create databases.
 
 pub mod db;
+pub mod fault;
 mod http;
 pub mod spec;
 
