@@ -39,7 +39,7 @@ use crate::error::AccountError;
 use crate::model::{CurrentUser, PASSWORD_BYTES, USERNAME_MAX_CHARS};
 use crate::password::PasswordHasher;
 use crate::service;
-use crate::throttle::{Throttle, ThrottleSettings};
+use crate::throttle::{Attempt, Refusal, Throttle, ThrottleSettings, Turn};
 
 /// Settings of authentication.
 #[derive(Debug, Clone)]
@@ -225,11 +225,11 @@ impl Auth {
         if let Some(user) = self.cached_login(&key) {
             return Ok(user);
         }
-        let attempt = turn.begin().map_err(ApiError::too_many_requests)?;
+        let attempt = begin_when_free(&turn).await.map_err(ApiError::too_many_requests)?;
         let epoch = self.epoch.load(AtomicOrdering::SeqCst);
         match self.check_login(pool, username, password).await {
             Ok(Some(user)) => {
-                attempt.release();
+                attempt.succeeded();
                 if let Some(cache) = &self.basic_cache {
                     // Before the turn ends, so that the requests waiting for it find the user here.
                     self.cache_unless_forgotten(cache, key, user.clone(), epoch);
@@ -308,7 +308,7 @@ impl Auth {
         password: String,
     ) -> Result<(), AccountError> {
         let turn = self.throttle.turn(client, &user.username).await;
-        let attempt = turn.begin().map_err(AccountError::TooManyAttempts)?;
+        let attempt = begin_when_free(&turn).await.map_err(AccountError::TooManyAttempts)?;
         let verified = if password.len() > PASSWORD_BYTES.1 {
             Ok(false)
         } else {
@@ -316,7 +316,7 @@ impl Auth {
         };
         match verified {
             Ok(true) => {
-                attempt.release();
+                attempt.succeeded();
                 Ok(())
             }
             Ok(false) => {
@@ -407,6 +407,25 @@ enum Credentials {
 }
 
 /// Reads `Authorization`; anything missing or malformed is a 401.
+/// Longest a login waits for one of its address' verification slots.
+const BUSY_WAIT: Duration = Duration::from_secs(2);
+
+/// Begins `turn`'s attempt, waiting while the address only has too many
+/// verifications in flight (they end within milliseconds); `Err(seconds)`
+/// when it must be refused: the failure window's rest, or 1 when the slots
+/// stayed taken for [`BUSY_WAIT`], since a retry then soon works.
+async fn begin_when_free<'a>(turn: &'a Turn<'a>) -> Result<Attempt<'a>, u64> {
+    let deadline = tokio::time::Instant::now() + BUSY_WAIT;
+    loop {
+        match turn.begin() {
+            Ok(attempt) => return Ok(attempt),
+            Err(Refusal::Failures(wait)) => return Err(wait),
+            Err(Refusal::Busy) if tokio::time::Instant::now() >= deadline => return Err(1),
+            Err(Refusal::Busy) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
 fn parse_authorization(req: &HttpRequest) -> Result<Credentials, ApiError> {
     let value = req
         .headers()

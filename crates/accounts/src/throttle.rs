@@ -6,15 +6,20 @@
 //! refused. Within its turn, [`Turn::begin`] checks three counters, each over
 //! a fixed window:
 //! - failures from one address for one username;
-//! - failures for one username, all addresses: once over its limit, the
-//!   addresses that failed on that username are refused, while an address
-//!   with no failure for it is still checked, so the owner of a username that
-//!   is being hammered from elsewhere can log in;
+//! - failures for one username, all addresses: once over its limit, every
+//!   address is refused for that username (guesses spread over many
+//!   addresses are bounded too), except the addresses that have logged in
+//!   as that user before (a known-client allowance, as OWASP recommends), so
+//!   an attacker cannot lock the owner out; the owner's cached credentials
+//!   and tokens are never throttled either;
 //! - attempts from one address, all usernames: its failures plus its
 //!   verifications in flight. A slot is reserved atomically when an attempt
 //!   begins and given back when the password proves right (or no verdict is
 //!   reached), so one address cannot verify more guesses at once, across
-//!   many usernames, than its limit.
+//!   many usernames, than its limit. An address refused only for its
+//!   verifications in flight, not for its failures, is [`Refusal::Busy`]:
+//!   its caller waits for a slot (they free within milliseconds) rather than
+//!   being told to come back when the failure window ends.
 //!
 //! A refused attempt gets 429 without its password being checked. Since the
 //! attempts of a pair run one after another, each sees the failures of those
@@ -58,10 +63,26 @@ impl Default for ThrottleSettings {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
+    /// Failures plus verifications in flight.
     Address(IpAddr),
+    /// Failures only.
+    AddressFailures(IpAddr),
     AddressAndUsername(IpAddr, String),
     Username(String),
 }
+
+/// Why an attempt may not begin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Too many failures: refused for this many seconds (until the window ends).
+    Failures(u64),
+    /// The address has as many verifications in flight as it may: a slot
+    /// frees as soon as one of them ends.
+    Busy,
+}
+
+/// How long an address that logged in as a user stays a known client of it.
+const KNOWN_CLIENT_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 struct Window {
     started: Instant,
@@ -84,6 +105,8 @@ struct Turns {
 pub struct Throttle {
     settings: ThrottleSettings,
     windows: Cache<Key, Arc<Window>>,
+    /// (address, lowercased username) pairs that have logged in.
+    known_clients: Cache<(IpAddr, String), ()>,
     turns: Mutex<Turns>,
 }
 
@@ -94,9 +117,14 @@ impl Throttle {
             .max_capacity(100_000)
             .time_to_live(settings.window)
             .build();
+        let known_clients = Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(KNOWN_CLIENT_TTL)
+            .build();
         Self {
             settings,
             windows,
+            known_clients,
             turns: Mutex::default(),
         }
     }
@@ -151,6 +179,7 @@ impl Throttle {
         let mut keys = vec![Key::Username(username.clone())];
         if let Some(address) = address {
             keys.push(Key::AddressAndUsername(*address, username.clone()));
+            keys.push(Key::AddressFailures(*address));
         }
         for key in keys {
             self.window(key).count.fetch_add(1, Ordering::Relaxed);
@@ -167,8 +196,8 @@ pub struct Turn<'a> {
 }
 
 impl Turn<'_> {
-    /// Starts an attempt, or `Err(seconds to wait)` when it must be refused unchecked.
-    pub fn begin(&self) -> Result<Attempt<'_>, u64> {
+    /// Starts an attempt, or says why it must not be checked now.
+    pub fn begin(&self) -> Result<Attempt<'_>, Refusal> {
         let throttle = self.throttle;
         let settings = &throttle.settings;
         let (address, username) = &self.pair;
@@ -180,22 +209,27 @@ impl Turn<'_> {
         };
         let pair = Key::AddressAndUsername(address, username.clone());
         if let Some(wait) = throttle.over(&pair, settings.per_address_and_username) {
-            return Err(wait);
+            return Err(Refusal::Failures(wait));
         }
-        if throttle.windows.contains_key(&pair) {
-            if let Some(wait) = throttle.over(&Key::Username(username.clone()), settings.per_username) {
-                return Err(wait);
+        if let Some(wait) = throttle.over(&Key::Username(username.clone()), settings.per_username) {
+            if !throttle.known_clients.contains_key(&(address, username.clone())) {
+                return Err(Refusal::Failures(wait));
             }
         }
         // Reserved in one step, so attempts of many usernames at once cannot
         // all pass a check before any of them counts.
         let window = throttle.window(Key::Address(address));
-        window
-            .count
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n < settings.per_address).then_some(n + 1)
-            })
-            .map_err(|_| throttle.seconds_left(&window))?;
+        let reserved = window.count.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            (n < settings.per_address).then_some(n + 1)
+        });
+        if reserved.is_err() {
+            return Err(
+                match throttle.over(&Key::AddressFailures(address), settings.per_address) {
+                    Some(wait) => Refusal::Failures(wait),
+                    None => Refusal::Busy,
+                },
+            );
+        }
         Ok(Attempt {
             turn: self,
             address_slot: Some(window),
@@ -238,7 +272,19 @@ impl Attempt<'_> {
         self.turn.throttle.record_failure(&self.turn.pair);
     }
 
-    /// The password proved right, or no verdict was reached: the address gets its slot back.
+    /// The password proved right: the address gets its slot back and is
+    /// from now on a known client of this user.
+    pub fn succeeded(self) {
+        if let (Some(address), username) = &self.turn.pair {
+            self.turn
+                .throttle
+                .known_clients
+                .insert((*address, username.clone()), ());
+        }
+        self.release();
+    }
+
+    /// No verdict was reached: the address gets its slot back.
     pub fn release(self) {
         if let Some(window) = self.address_slot {
             let _ = window
@@ -272,7 +318,16 @@ mod tests {
     async fn refused(t: &Throttle, address: IpAddr, username: &str) -> Option<u64> {
         let turn = t.turn(Some(address), username).await;
         let result = turn.begin().map(Attempt::release);
-        result.err()
+        match result {
+            Ok(()) => None,
+            Err(Refusal::Failures(wait)) => Some(wait),
+            Err(Refusal::Busy) => Some(0),
+        }
+    }
+
+    async fn log_in(t: &Throttle, address: IpAddr, username: &str) {
+        let turn = t.turn(Some(address), username).await;
+        turn.begin().expect("not refused").succeeded();
     }
 
     #[tokio::test]
@@ -285,14 +340,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn victim_still_gets_checked_while_username_is_hammered() {
+    async fn guesses_from_many_addresses_are_bounded_but_a_known_client_gets_through() {
         let t = throttle();
-        for i in 0..10 {
+        log_in(&t, VICTIM, "alice").await;
+        for i in 0..4 {
             fail(&t, IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, i)), "Alice").await;
         }
+        // A new address for every guess: refused once the username's limit is reached.
+        let fresh = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 2, 1));
+        assert!(matches!(refused(&t, fresh, "alice").await, Some(wait) if wait >= 1));
+        // The owner, from where they logged in before, is still checked.
         assert_eq!(refused(&t, VICTIM, "alice").await, None);
-        let hammering = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 1, 3));
-        assert!(refused(&t, hammering, "alice").await.is_some());
+        // Other usernames are untouched.
+        assert_eq!(refused(&t, fresh, "bob").await, None);
     }
 
     #[tokio::test]
@@ -326,7 +386,7 @@ mod tests {
             .iter()
             .map(|turn| turn.begin().expect("within the limit"))
             .collect();
-        assert!(refused(&t, ATTACKER, "user5").await.is_some());
+        assert_eq!(refused(&t, ATTACKER, "user5").await, Some(0), "busy, not failed");
         for attempt in attempts {
             attempt.release();
         }

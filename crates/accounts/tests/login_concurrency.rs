@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use base64::Engine;
 use futures_util::future::join_all;
 use test_support::{spawn_app, spawn_app_with, Response, TestApp, TestUser};
 
@@ -107,4 +108,93 @@ async fn parallel_guesses_across_many_usernames_stay_within_the_address_limit() 
         .send()
         .await;
     assert_eq!(other_address.status, 200);
+}
+
+/// The default limit of failures for one username, all addresses.
+const PER_USERNAME: usize = 20;
+
+#[actix_web::test]
+async fn guesses_from_a_new_address_each_time_are_bounded_while_the_owner_logs_in_from_a_known_one() {
+    let app = spawn_app_with(|settings| {
+        settings.trust_forwarded_for = true;
+        settings.auth_cache_ttl = Duration::ZERO;
+    })
+    .await;
+    let ada = app.user("ada").await;
+    let home = "198.51.100.7";
+    let from = |address: &str| app.get("/api/users/me/").header("X-Forwarded-For", address);
+    assert_eq!(from(home).auth(&ada).send().await.status, 200);
+    let mut statuses = Vec::new();
+    for i in 0..60u32 {
+        let address = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256 + 1);
+        let guess = from(&address).basic("ada", &format!("guess number {i}")).send().await;
+        if guess.status == 429 {
+            assert!(guess.header("retry-after").is_some());
+        }
+        statuses.push(guess.status);
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(checked, PER_USERNAME, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 60 - PER_USERNAME);
+    // The owner, from where they logged in before, is checked and let in.
+    assert_eq!(from(home).auth(&ada).send().await.status, 200);
+    // From an address never seen with this user, even the right password waits out the window.
+    assert_eq!(from("192.0.2.99").auth(&ada).send().await.status, 429);
+}
+
+#[actix_web::test]
+async fn many_right_logins_at_once_from_one_address_queue_instead_of_being_refused() {
+    use database::schema::users;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let app = spawn_app_with(|settings| {
+        settings.trust_forwarded_for = true;
+        settings.auth_cache_ttl = Duration::ZERO;
+    })
+    .await;
+    let ada = app.user("ada").await;
+    // More users than the address' verification slots, all with ada's password.
+    let count = PER_ADDRESS + 20;
+    let mut conn = app.pool.get().await.expect("connection");
+    let hash: String = users::table
+        .find(ada.id)
+        .select(users::password_hash)
+        .first(&mut conn)
+        .await
+        .expect("ada's hash");
+    let rows: Vec<_> = (0..count)
+        .map(|i| {
+            (
+                users::username.eq(format!("user{i}")),
+                users::password_hash.eq(hash.clone()),
+            )
+        })
+        .collect();
+    diesel::insert_into(users::table)
+        .values(rows)
+        .execute(&mut conn)
+        .await
+        .expect("users");
+    drop(conn);
+    // A client with more connections than the address has slots (the harness' client has 100).
+    let client = awc::Client::builder()
+        .connector(awc::Connector::new().limit(count * 2))
+        .timeout(Duration::from_secs(60))
+        .finish();
+    let logins = (0..count).map(|i| {
+        let credentials = base64::engine::general_purpose::STANDARD.encode(format!("user{i}:{}", ada.password));
+        client
+            .get(format!("{}/api/users/me/", app.address))
+            .insert_header(("X-Forwarded-For", "203.0.113.20"))
+            .insert_header(("Authorization", format!("Basic {credentials}")))
+            .send()
+    });
+    let responses = join_all(logins).await;
+    let refused: Vec<_> = responses
+        .iter()
+        .map(|r| r.as_ref().expect("a response"))
+        .filter(|r| r.status() != 200)
+        .map(|r| (r.status().as_u16(), r.headers().get("retry-after").cloned()))
+        .collect();
+    assert!(refused.is_empty(), "right passwords were refused: {refused:?}");
 }
