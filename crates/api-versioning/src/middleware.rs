@@ -95,6 +95,16 @@ pub async fn versioning(
     };
     let docs = is_docs(req.path());
     req.extensions_mut().insert(version);
+    if api && names_an_id_non_canonically(req.path()) {
+        let response = render::error(
+            &ApiError::not_found(),
+            Some(version),
+            &HttpResponse::new(StatusCode::OK),
+        );
+        let mut response = req.into_response(response);
+        add_vary(&mut response);
+        return Ok(response);
+    }
     let consumed = |content_type: Option<&HeaderValue>| {
         let essence = content_type
             .and_then(|value| value.to_str().ok())
@@ -125,6 +135,17 @@ pub async fn versioning(
         add_vary(&mut response);
     }
     Ok(response)
+}
+
+/// Whether a segment of `path` is a whole number not written as the id it
+/// parses to (`+1`, `01`, `-0`): only `/api/palettes/1/` names palette 1.
+fn names_an_id_non_canonically(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let digits = segment.strip_prefix(['+', '-']).unwrap_or(segment);
+        !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && segment.parse::<i64>().map_or(true, |id| id.to_string() != segment)
+    })
 }
 
 fn add_vary(response: &mut ServiceResponse<BoxBody>) {
@@ -166,6 +187,29 @@ mod tests {
     use actix_web::{test, App, HttpResponse};
 
     use super::*;
+
+    #[actix_web::test]
+    async fn only_canonical_ids_name_resources() {
+        for path in [
+            "/api/palettes/+1",
+            "/api/palettes/01/copy",
+            "/api/teams/-0",
+            "/api/teams/007/members/1",
+        ] {
+            assert!(names_an_id_non_canonically(path), "{path}");
+        }
+        for path in [
+            "/api/palettes/1",
+            "/api/teams/-5",
+            "/api/palettes/import",
+            "/api/palettes/10/export/css",
+            "/api/",
+        ] {
+            assert!(!names_an_id_non_canonically(path), "{path}");
+        }
+        // Too large for an id: the route answers 404 as for any unparsable one.
+        assert!(names_an_id_non_canonically("/api/palettes/99999999999999999999"));
+    }
 
     async fn feed() -> HttpResponse {
         HttpResponse::Ok()

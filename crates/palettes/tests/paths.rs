@@ -34,3 +34,22 @@ async fn a_non_numeric_palette_id_is_404_with_or_without_credentials() {
     let response = app.get("/api/palettes/1/").send().await;
     assert_eq!(response.status, 401);
 }
+
+#[actix_web::test]
+async fn only_the_canonical_form_of_an_id_names_a_palette() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let id = common::id_of(&common::create(&app, &ann, ann.personal_team_id, "Sea", json!([])).await);
+    assert_eq!(
+        app.get(&format!("/api/palettes/{id}/")).auth(&ann).send().await.status,
+        200
+    );
+    for path in [
+        format!("/api/palettes/+{id}/"),
+        format!("/api/palettes/0{id}/"),
+        format!("/api/palettes/00{id}"),
+    ] {
+        let response = app.get(&path).v2().auth(&ann).send().await;
+        response.assert_not_found(true, &path);
+    }
+}

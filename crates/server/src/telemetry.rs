@@ -35,13 +35,19 @@ impl Drop for TelemetryGuard {
     }
 }
 
+/// The log filter of `LOG_LEVEL`, with the database driver held at `info`
+/// whatever it says: at `debug` the driver logs every statement's
+/// parameters, which hold password and token hashes.
+fn log_filter(directives: &str) -> anyhow::Result<EnvFilter> {
+    let directives = format!("{directives},tokio_postgres=info");
+    EnvFilter::try_new(&directives).map_err(|e| anyhow::anyhow!("invalid log filter `{directives}`: {e}"))
+}
+
 /// Installs the global subscriber: text or JSON lines on stdout, filtered by
 /// `LOG_LEVEL` (or `RUST_LOG`), plus OTLP/HTTP trace export when `OTEL_EXPORTER_OTLP_ENDPOINT`
 /// (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set.
 pub fn init(settings: &Settings) -> anyhow::Result<TelemetryGuard> {
-    let log_filter = settings.log_filter();
-    let filter =
-        EnvFilter::try_new(&log_filter).map_err(|e| anyhow::anyhow!("invalid log filter `{log_filter}`: {e}"))?;
+    let filter = log_filter(&settings.log_filter())?;
     let fmt = match settings.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer().json().flatten_event(true).boxed(),
@@ -120,6 +126,36 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
+
+    #[test]
+    fn the_database_driver_never_logs_below_info_whatever_the_level() {
+        #[derive(Clone, Default)]
+        struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0
+                    .lock()
+                    .map_err(|_| std::io::Error::other("poisoned"))?
+                    .extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(log_filter("debug").expect("a filter"))
+            .with(tracing_subscriber::fmt::layer().with_writer(move || writer.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "tokio_postgres::query", "executing statement s1 with parameters: [\"$argon2id$secret\"]");
+            tracing::debug!(target: "palettes::service", "a debug line of our own");
+        });
+        let logged = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("UTF-8");
+        assert!(!logged.contains("argon2id"), "{logged}");
+        assert!(logged.contains("a debug line of our own"), "{logged}");
+    }
 
     #[actix_web::test]
     async fn a_request_span_continues_the_callers_traceparent() {
