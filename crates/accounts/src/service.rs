@@ -261,11 +261,25 @@ pub async fn credential_holds(
     user_id: i64,
     credential: &Credential,
 ) -> QueryResult<bool> {
+    Ok(credential_expiry(conn, user_id, credential).await?.is_some())
+}
+
+/// Until when `credential` proves `user_id`: `None` when it does not now,
+/// `Some(None)` when it does with no end (a password, a token without
+/// expiry), `Some(Some(t))` for a token that expires at `t`.
+pub async fn credential_expiry(
+    conn: &mut AsyncPgConnection,
+    user_id: i64,
+    credential: &Credential,
+) -> QueryResult<Option<Option<DateTime<Utc>>>> {
     Ok(match credential {
-        Credential::Password(fingerprint) => password_fingerprint(conn, user_id).await?.as_ref() == Some(fingerprint),
+        Credential::Password(fingerprint) => {
+            (password_fingerprint(conn, user_id).await?.as_ref() == Some(fingerprint)).then_some(None)
+        }
         Credential::Token(hash) => token_user(conn, hash)
             .await?
-            .is_some_and(|(user, _)| user.id == user_id),
+            .filter(|(user, _)| user.id == user_id)
+            .map(|(_, expires_at)| expires_at),
     })
 }
 

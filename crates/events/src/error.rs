@@ -11,7 +11,8 @@ pub enum EventError {
     /// `?team=` names a team the user is not in (or none).
     #[error("Not found.")]
     NotFound,
-    /// The ticket is unknown, used, expired, or its credential no longer holds.
+    /// The ticket is unknown, used, expired, or the credential (of the
+    /// ticket, or of the request) no longer holds: 401.
     #[error("Invalid or expired ticket.")]
     InvalidTicket,
     /// The user has as many open streams as allowed.

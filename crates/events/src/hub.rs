@@ -207,6 +207,24 @@ impl Dispatched {
         }
     }
 
+    /// Undoes this event's membership change on `audience`, for reading
+    /// back in time: a replay starts from the user's teams as of where it
+    /// starts, not as of now.
+    pub(crate) fn undo(&self, audience: &mut Audience) {
+        match self.membership {
+            Some(MembershipChange::Joined(user_id)) if user_id == audience.user_id => {
+                audience.teams.remove(&self.team_id);
+            }
+            Some(MembershipChange::Left(user_id)) if user_id == audience.user_id => {
+                audience.teams.insert(self.team_id);
+            }
+            Some(MembershipChange::TeamGone) if self.recipients.contains(&audience.user_id) => {
+                audience.teams.insert(self.team_id);
+            }
+            _ => {}
+        }
+    }
+
     /// Whether `audience` sees this event, applying its membership change.
     pub(crate) fn deliver_to(&self, audience: &mut Audience) -> bool {
         self.admit(audience);
@@ -221,6 +239,8 @@ struct Subscriber {
     audience: Audience,
     credential: Credential,
     sender: mpsc::Sender<Bytes>,
+    /// Set when the hub ends the stream: its body stops at once, queued frames unsent.
+    closed: Arc<AtomicBool>,
     /// Events up to this id reach the stream another way (its replay).
     after: i64,
 }
@@ -231,7 +251,11 @@ struct State {
     recent: VecDeque<Arc<Dispatched>>,
     /// `recent` holds every event after this id (up to `position`).
     recent_after: i64,
+    /// Streams the hub delivers to.
     streams: HashMap<u64, Subscriber>,
+    /// Streams whose connections are open (a stream the hub ended counts
+    /// until its body is dropped), in all and per user: what the limits count.
+    open: usize,
     per_user: HashMap<i64, usize>,
     next_stream: u64,
     closed: bool,
@@ -249,6 +273,8 @@ pub struct Hub {
     wake: Notify,
     /// Whether change notices are heard (then credentials are rechecked when one names them).
     listening: AtomicBool,
+    /// A check a notice asked for failed: the periodic check runs next time even while notices are heard.
+    recheck_owed: AtomicBool,
 }
 
 impl std::fmt::Debug for Hub {
@@ -262,6 +288,9 @@ impl std::fmt::Debug for Hub {
 pub struct Subscription {
     hub: Arc<Hub>,
     id: u64,
+    closed: Arc<AtomicBool>,
+    /// When the credential that opened the stream stops holding (a token's expiry), if ever.
+    pub expires_at: Option<tokio::time::Instant>,
     /// Live frames, after [`Subscription::replay_until`].
     pub receiver: mpsc::Receiver<Bytes>,
     /// Events up to here come from the replay (or are covered by `ready`);
@@ -273,7 +302,14 @@ pub struct Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.hub.remove(self.id);
+        self.hub.release(self.id, self.audience.user_id);
+    }
+}
+
+impl Subscription {
+    /// Whether the hub ended the stream (cut off, credential gone, shutdown).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 }
 
@@ -296,6 +332,7 @@ impl Hub {
                 recent: VecDeque::new(),
                 recent_after: 0,
                 streams: HashMap::new(),
+                open: 0,
                 per_user: HashMap::new(),
                 next_stream: 0,
                 closed: false,
@@ -304,6 +341,7 @@ impl Hub {
             }),
             wake: Notify::new(),
             listening: AtomicBool::new(false),
+            recheck_owed: AtomicBool::new(false),
         })
     }
 
@@ -331,10 +369,13 @@ impl Hub {
             let (recheck_hub, recheck_pool) = (hub.clone(), pool.clone());
             tokio::spawn(async move {
                 let mut ticks = tokio::time::interval(RECHECK_UNHEARD);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     ticks.tick().await;
-                    if !recheck_hub.listening.load(Ordering::SeqCst) {
+                    let owed = recheck_hub.recheck_owed.swap(false, Ordering::SeqCst);
+                    if owed || !recheck_hub.listening.load(Ordering::SeqCst) {
                         if let Err(error) = recheck_hub.recheck(&recheck_pool, None).await {
+                            recheck_hub.recheck_later();
                             tracing::warn!(
                                 error = format!("{error:#}"),
                                 "checking event streams' credentials failed"
@@ -387,6 +428,12 @@ impl Hub {
     /// credential is checked every [`RECHECK_UNHEARD`].
     pub fn set_listening(&self, listening: bool) {
         self.listening.store(listening, Ordering::SeqCst);
+    }
+
+    /// Asks the periodic check to check every stream's credential at its
+    /// next turn: a check a change notice asked for could not be made.
+    pub fn recheck_later(&self) {
+        self.recheck_owed.store(true, Ordering::SeqCst);
     }
 
     /// Tells the reader that new events were committed.
@@ -486,7 +533,7 @@ impl Hub {
         if state.closed {
             return Err(EventError::NotReady);
         }
-        if state.streams.len() >= self.settings.max_streams {
+        if state.open >= self.settings.max_streams {
             return Err(EventError::ServerFull);
         }
         let open = state.per_user.get(&audience.user_id).copied().unwrap_or(0);
@@ -509,38 +556,48 @@ impl Hub {
         let (sender, receiver) = mpsc::channel(self.settings.buffer);
         let id = state.next_stream;
         state.next_stream += 1;
+        state.open += 1;
         *state.per_user.entry(audience.user_id).or_default() += 1;
+        let closed = Arc::new(AtomicBool::new(false));
         state.streams.insert(
             id,
             Subscriber {
                 audience: audience.clone(),
                 credential,
                 sender,
+                closed: Arc::clone(&closed),
                 after: replay_until,
             },
         );
         Ok(Subscription {
             hub: Arc::clone(self),
             id,
+            closed,
+            expires_at: None,
             receiver,
             replay_until,
             audience,
         })
     }
 
-    fn remove(&self, id: u64) {
-        Self::remove_locked(&mut self.lock(), id);
+    /// A stream's body is gone: it no longer counts against the limits.
+    fn release(&self, id: u64, user_id: i64) {
+        let mut state = self.lock();
+        state.streams.remove(&id);
+        state.open = state.open.saturating_sub(1);
+        if let Some(count) = state.per_user.get_mut(&user_id) {
+            *count -= 1;
+            if *count == 0 {
+                state.per_user.remove(&user_id);
+            }
+        }
     }
 
+    /// Ends a stream: nothing more is delivered to it, and its body stops
+    /// at once. It counts against the limits until its body is dropped.
     fn remove_locked(state: &mut State, id: u64) {
         if let Some(subscriber) = state.streams.remove(&id) {
-            let user_id = subscriber.audience.user_id;
-            if let Some(count) = state.per_user.get_mut(&user_id) {
-                *count -= 1;
-                if *count == 0 {
-                    state.per_user.remove(&user_id);
-                }
-            }
+            subscriber.closed.store(true, Ordering::SeqCst);
         }
     }
 
@@ -576,8 +633,14 @@ impl Hub {
             .collect()
     }
 
-    /// Open streams, on this instance.
+    /// Open streams, on this instance: what the limits count, until each
+    /// connection ends.
     pub fn open_streams(&self) -> usize {
+        self.lock().open
+    }
+
+    /// Streams events are delivered to (open ones the hub has not ended).
+    pub fn delivering_streams(&self) -> usize {
         self.lock().streams.len()
     }
 
@@ -622,8 +685,9 @@ impl Hub {
     pub fn close_all(&self) {
         let mut state = self.lock();
         state.closed = true;
-        state.streams.clear();
-        state.per_user.clear();
+        for (_, subscriber) in state.streams.drain() {
+            subscriber.closed.store(true, Ordering::SeqCst);
+        }
     }
 }
 

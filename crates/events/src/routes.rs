@@ -207,7 +207,7 @@ async fn stream_events(
         ),
     };
     let resume = resume_of(&req, &query)?;
-    let (subscription, pruned_through) = subscribe(
+    let (mut subscription, pruned_through) = subscribe(
         &pool,
         directory.get_ref(),
         hub.into_inner(),
@@ -219,11 +219,29 @@ async fn stream_events(
     let replay_from = match resume {
         Resume::Fresh => None,
         Resume::After(id) if id >= pruned_through && id <= until => Some(id),
-        Resume::After(_) | Resume::Unknown => {
-            let reset = frame(until, "reset", &format!(r#"{{"last_event_id":{until}}}"#));
-            return Ok(respond_stream(opening(Some(reset)), None, subscription, pool));
-        }
+        Resume::After(_) | Resume::Unknown => None,
     };
+    {
+        let mut conn = pool.get().await?;
+        // Checked once the stream is registered, so that a revocation between
+        // the authentication and the registration is not missed.
+        let holds = accounts::service::credential_expiry(&mut conn, user_id, &credential).await?;
+        let expires_at = holds.ok_or(EventError::InvalidTicket)?;
+        subscription.expires_at = expires_at.map(|at| {
+            let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+            tokio::time::Instant::now() + left
+        });
+        if let Some(from) = replay_from {
+            // The replay starts from the user's teams as of `from`, not as of now.
+            for event in service::membership_changes(&mut conn, from, until).await? {
+                Dispatched::new(event).undo(&mut subscription.audience);
+            }
+        }
+    }
+    if replay_from.is_none() && resume != Resume::Fresh {
+        let reset = frame(until, "reset", &format!(r#"{{"last_event_id":{until}}}"#));
+        return Ok(respond_stream(opening(Some(reset)), None, subscription, pool));
+    }
     Ok(respond_stream(opening(None), replay_from, subscription, pool))
 }
 
@@ -308,6 +326,10 @@ fn respond_stream(
 fn frames(body: Body, after_opening: Phase) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
     stream::unfold((body, Some(after_opening)), |(mut body, mut next)| async move {
         loop {
+            if body.subscription.is_closed() {
+                // Ended by the hub: cut off, credential gone, or shutdown.
+                return None;
+            }
             match std::mem::replace(&mut body.phase, Phase::Done) {
                 Phase::Opening(bytes) => {
                     body.phase = next.take().unwrap_or(Phase::Ready);
@@ -332,7 +354,17 @@ fn frames(body: Body, after_opening: Phase) -> impl Stream<Item = Result<Bytes, 
                     return Some((Ok(ready), (body, next)));
                 }
                 Phase::Live => {
-                    let bytes = body.subscription.receiver.recv().await?;
+                    let subscription = &mut body.subscription;
+                    let bytes = match subscription.expires_at {
+                        Some(expiry) => tokio::select! {
+                            bytes = subscription.receiver.recv() => bytes,
+                            () = tokio::time::sleep_until(expiry) => None,
+                        },
+                        None => subscription.receiver.recv().await,
+                    }?;
+                    if subscription.is_closed() {
+                        return None;
+                    }
                     body.phase = Phase::Live;
                     return Some((Ok(bytes), (body, next)));
                 }

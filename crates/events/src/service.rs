@@ -17,7 +17,7 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 
 use crate::error::EventError;
-use crate::model::{Audience, StoredEvent};
+use crate::model::{Audience, EventKind, StoredEvent};
 
 /// How long a ticket may wait to be used.
 pub const TICKET_LIFETIME: Duration = Duration::from_secs(60);
@@ -83,6 +83,21 @@ pub async fn events_after(
         }
     }
     query.load(conn).await
+}
+
+/// The membership events (`member.joined`, `member.left`, `team.deleted`)
+/// after `after` up to `until`, newest first: what a replay undoes to know
+/// a user's teams as of `after`.
+pub async fn membership_changes(conn: &mut AsyncPgConnection, after: i64, until: i64) -> QueryResult<Vec<StoredEvent>> {
+    let kinds = [EventKind::MemberJoined, EventKind::MemberLeft, EventKind::TeamDeleted].map(EventKind::as_str);
+    events::table
+        .filter(events::id.gt(after))
+        .filter(events::id.le(until))
+        .filter(events::kind.eq_any(kinds))
+        .select(StoredEvent::as_select())
+        .order(events::id.desc())
+        .load(conn)
+        .await
 }
 
 /// What a new stream starts from, read in one snapshot: the user's teams as

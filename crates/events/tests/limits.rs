@@ -95,7 +95,7 @@ async fn the_ninth_stream_of_a_user_is_429_with_retry_after() {
 async fn a_reader_too_slow_is_cut_off_while_others_keep_receiving() {
     let app = spawn_app_with(|settings| settings.events_stream_buffer = 16).await;
     let ada = app.user("ada").await;
-    let (_slow, _) = open(&app, &ada, "/api/events/").await;
+    let (slow, _) = open(&app, &ada, "/api/events/").await;
     let (mut fast, _) = open(&app, &ada, "/api/events/").await;
     assert_eq!(app.state.hub().open_streams(), 2);
     // Far more than the slow stream's buffer and its socket hold, in steps
@@ -121,8 +121,22 @@ async fn a_reader_too_slow_is_cut_off_while_others_keep_receiving() {
         }
     }
     let deadline = tokio::time::Instant::now() + DELIVERY;
+    while app.state.hub().delivering_streams() != 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slow stream is still delivered to"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Its connection still counts against the limits until it ends: a client
+    // cannot free its places by being cut off and open more.
+    assert_eq!(app.state.hub().open_streams(), 2);
+    drop(slow);
     while app.state.hub().open_streams() != 1 {
-        assert!(tokio::time::Instant::now() < deadline, "the slow stream is still open");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slow stream's place was not freed"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -351,3 +351,96 @@ async fn without_credentials_the_stream_is_401_in_json() {
     assert_eq!(response.header("content-type"), Some("application/problem+json"));
     assert!(response.header("www-authenticate").is_some());
 }
+
+/// Resumes `user`'s stream after `last` and reads its replay up to `ready`:
+/// each event's type, with the palette's name for palette events.
+async fn replayed(app: &test_support::TestApp, user: &test_support::TestUser, last: i64) -> Vec<String> {
+    let mut stream = app
+        .get("/api/events/")
+        .header("Last-Event-ID", &last.to_string())
+        .auth(user)
+        .stream()
+        .await;
+    assert_eq!(stream.status, 200);
+    let mut seen = Vec::new();
+    loop {
+        let event = next(&mut stream).await;
+        match event.event.as_deref() {
+            Some("ready") => return seen,
+            Some(kind) if kind.starts_with("palette.") => {
+                seen.push(format!(
+                    "{kind} {}",
+                    data(&event)["palette"]["name"].as_str().unwrap_or_default()
+                ));
+            }
+            Some(kind) => seen.push(kind.to_owned()),
+            None => {}
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_replay_shows_a_team_joined_since_only_from_the_join_on() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    let team = app.create_team(&ann, "Studio").await;
+    let (stream, ready) = open(&app, &bob, "/api/events/").await;
+    drop(stream);
+    create_palette(&app, &ann, team, "Before").await;
+    app.join(&ann, team, &bob).await;
+    create_palette(&app, &ann, team, "While").await;
+    let seen = replayed(&app, &bob, id_of(&ready)).await;
+    assert!(!seen.iter().any(|e| e.ends_with("Before")), "{seen:?}");
+    assert!(seen.contains(&"member.joined".to_owned()), "{seen:?}");
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("palette.created While"),
+        "{seen:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_replay_shows_a_team_left_since_up_to_the_departure() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let bob = app.user("bob").await;
+    let team = app.create_team(&ann, "Studio").await;
+    app.join(&ann, team, &bob).await;
+    let (stream, ready) = open(&app, &bob, "/api/events/").await;
+    drop(stream);
+    create_palette(&app, &ann, team, "While").await;
+    app.remove_member(&ann, team, &bob).await;
+    create_palette(&app, &ann, team, "After").await;
+    let seen = replayed(&app, &bob, id_of(&ready)).await;
+    assert_eq!(seen, ["palette.created While", "member.left"], "{seen:?}");
+}
+
+#[actix_web::test]
+async fn a_stream_opened_with_a_token_ends_when_the_token_expires() {
+    let app = spawn_app().await;
+    let ada = app.user("ada").await;
+    let created = app
+        .post("/api/tokens/")
+        .v2()
+        .auth(&ada)
+        .json(&json!({"name": "short", "expires_in_days": 1}))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let token = created.json["token"].as_str().expect("a token").to_owned();
+    // The token runs out in two seconds.
+    let mut conn = diesel_async::AsyncPgConnection::establish(&app.database_url())
+        .await
+        .expect("connection");
+    conn.batch_execute(&format!(
+        "UPDATE api_tokens SET expires_at = now() + interval '2 seconds' WHERE id = {}",
+        created.json["id"]
+    ))
+    .await
+    .expect("shortening the token");
+    let mut stream = app.get("/api/events/").bearer(&token).stream().await;
+    assert_eq!(stream.status, 200);
+    until(&mut stream, "ready").await;
+    assert_ends(&mut stream, "the expired token's stream").await;
+}

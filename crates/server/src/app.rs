@@ -70,12 +70,23 @@ impl AppState {
         let recheck = move |user_id: Option<i64>| {
             let (hub, pool) = (hub.clone(), pool.clone());
             tokio::spawn(async move {
-                if let Err(error) = hub.recheck(&pool, user_id).await {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        "checking event streams' credentials failed"
-                    );
+                // A notice comes once: a check that fails is tried again, then
+                // left to the periodic one.
+                let mut delay = std::time::Duration::from_millis(250);
+                for attempt in 1..=6 {
+                    match hub.recheck(&pool, user_id).await {
+                        Ok(()) => return,
+                        Err(error) if attempt == 6 => tracing::warn!(
+                            error = format!("{error:#}"),
+                            "checking event streams' credentials failed; the periodic check will"
+                        ),
+                        Err(_) => {
+                            tokio::time::sleep(delay).await;
+                            delay *= 2;
+                        }
+                    }
                 }
+                hub.recheck_later();
             });
         };
         let hub = self.hub.clone();
