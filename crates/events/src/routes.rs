@@ -49,24 +49,27 @@ pub struct StreamQuery {
 #[derive(Debug, Clone)]
 struct Ticket(String);
 
-/// Middleware: moves `ticket=` out of the query string of the events path
-/// into the request, so that the access log and traces show the path
-/// without the secret. Wrap it outside the request logger.
+/// Middleware: moves `ticket=` out of the query string into the request, so
+/// that the access log and traces show the URL without the secret. Done for
+/// every path (only the stream reads it), and for the key however it is
+/// escaped (`%74icket=`), so that no spelling of the URL that reaches the
+/// stream leaves a ticket in the log. Wrap it outside the request logger.
 pub async fn hide_ticket(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let is_events = req.path().trim_end_matches('/') == "/api/events";
-    if let (true, Some(query)) = (is_events, req.uri().query()) {
+    if let Some(query) = req.uri().query() {
         let mut ticket = None;
         let kept: Vec<&str> = query
             .split('&')
-            .filter(|pair| match pair.strip_prefix("ticket=") {
-                Some(value) => {
+            .filter(|pair| {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                if percent_decode(key) == "ticket" {
                     ticket = Some(value.to_owned());
                     false
+                } else {
+                    true
                 }
-                None => true,
             })
             .collect();
         if let Some(ticket) = ticket {
@@ -454,8 +457,11 @@ mod tests {
                 "/api/events?team=4&ticket=evt_x&last_event_id=9",
                 "/api/events?team=4&last_event_id=9 evt_x",
             ),
-            // Only the stream's URL is touched.
-            ("/api/palettes/?ticket=evt_x", "/api/palettes/?ticket=evt_x "),
+            // However the key is escaped, and whatever the path (`//api/events`
+            // or an alias may still reach the stream), it never stays in the URL.
+            ("/api/events/?%74icket=evt_y", "/api/events/ evt_y"),
+            ("//api/events?ticket=evt_z", "//api/events evt_z"),
+            ("/api/palettes/?ticket=evt_x&team=1", "/api/palettes/?team=1 evt_x"),
         ] {
             let response = call_service(&app, TestRequest::get().uri(uri).to_request()).await;
             let body = read_body(response).await;
