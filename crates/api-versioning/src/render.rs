@@ -102,6 +102,7 @@ pub fn for_status(status: StatusCode) -> ApiError {
         ),
         405 => (ErrorKind::MethodNotAllowed, "Method not allowed."),
         406 => (ErrorKind::NotAcceptable, "Could not satisfy the request Accept header."),
+        408 => (ErrorKind::RequestTimeout, "The request did not arrive in time."),
         409 => (ErrorKind::Conflict, "Conflict."),
         412 => (ErrorKind::PreconditionFailed, "Precondition failed."),
         413 => (ErrorKind::PayloadTooLarge, "Request body is too large."),

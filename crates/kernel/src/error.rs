@@ -26,6 +26,8 @@ pub enum ErrorKind {
     NotAcceptable,
     /// A duplicate or a state conflict: 409 in 2.0, 400 in 1.0 (as the seed).
     Conflict,
+    /// The request (its body) did not arrive in time: 408.
+    RequestTimeout,
     /// A stale `If-Match`: 412.
     PreconditionFailed,
     /// A body over the limit: 413.
@@ -52,6 +54,7 @@ impl ErrorKind {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,

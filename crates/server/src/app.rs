@@ -298,6 +298,13 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        // actix counts connections per worker.
+        let workers = settings
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        let connections = settings.connection_limit();
+        server = server.max_connections((connections / workers.max(1)).max(1));
+        tracing::info!(connections, "at most this many client connections at once");
         tracing::info!(%address, "listening on http://{address}");
         state.hub.spawn(pool.clone());
         let listener_task = state.listen_for_changes(url.to_owned());

@@ -72,6 +72,14 @@ pub struct Settings {
     #[arg(long, env = "WORKERS", global = true)]
     pub workers: Option<usize>,
 
+    /// Most client connections open at once, all workers together; past it
+    /// new connections wait in the listen backlog. By default three quarters
+    /// of the process' open-file limit, less what the database pool and the
+    /// process need, so that a flood of connections cannot exhaust the file
+    /// descriptors and stop the service from answering.
+    #[arg(long, env = "MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
+
     /// Apply pending migrations when `serve` starts.
     #[arg(long, env = "MIGRATE_ON_START", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub migrate_on_start: bool,
@@ -156,6 +164,15 @@ impl Settings {
         Cli::parse_from(["palette-api"]).settings
     }
 
+    /// [`Settings::max_connections`], or its default from the open-file limit.
+    pub fn connection_limit(&self) -> usize {
+        self.max_connections.unwrap_or_else(|| {
+            let files = open_file_limit().unwrap_or(1024);
+            let reserved = self.db_pool_max_size + 64;
+            (files / 4 * 3).saturating_sub(reserved).max(64)
+        })
+    }
+
     /// The log filter: `LOG_LEVEL`, else `RUST_LOG` (as Rust programs read it), else the default.
     pub fn log_filter(&self) -> String {
         self.log_level
@@ -207,5 +224,38 @@ mod tests {
         settings.log_level = Some("warn".to_owned());
         assert_eq!(settings.log_filter(), "warn");
         std::env::remove_var("RUST_LOG");
+    }
+}
+
+/// The process' soft limit of open files (Linux: `/proc/self/limits`).
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    parse_open_file_limit(&limits)
+}
+
+fn parse_open_file_limit(limits: &str) -> Option<usize> {
+    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+    match line.trim_start_matches("Max open files").split_whitespace().next()? {
+        "unlimited" => Some(usize::MAX / 2),
+        soft => soft.parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_limit_stays_below_the_open_file_limit() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max open files            1024                 1048576              files\n";
+        assert_eq!(parse_open_file_limit(limits), Some(1024));
+        let mut settings = Settings::defaults();
+        settings.max_connections = Some(10);
+        assert_eq!(settings.connection_limit(), 10);
+        settings.max_connections = None;
+        let limit = settings.connection_limit();
+        let files = open_file_limit().unwrap_or(1024);
+        assert!(limit < files, "{limit} connections for {files} files");
     }
 }
