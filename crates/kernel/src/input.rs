@@ -173,16 +173,23 @@ pub const NOT_BLANK: &str = "This field may not be blank.";
 /// The seed's message for a field that is not a string.
 pub const NOT_A_STRING: &str = "Not a valid string.";
 
-/// A positive id from a number or a numeric string.
+/// An id from a whole number or a numeric string. Zero and negative
+/// numbers are ids too (of nothing: the caller answers "does not exist", as
+/// the seed did); a number beyond 64 bits is no valid integer (never
+/// clamped to one).
 pub fn parse_id(value: &Value) -> Option<i64> {
+    /// 2^63: the first whole `f64` beyond `i64`.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
     match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && (-LIMIT..LIMIT).contains(f))
+                // Whole and within range: the cast is exact.
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     }
-    .filter(|id| *id > 0)
 }
 
 #[cfg(test)]
@@ -196,7 +203,11 @@ mod tests {
         assert_eq!(parse_id(&json!(7)), Some(7));
         assert_eq!(parse_id(&json!("7")), Some(7));
         assert_eq!(parse_id(&json!("seven")), None);
-        assert_eq!(parse_id(&json!(-1)), None);
+        assert_eq!(parse_id(&json!(-1)), Some(-1));
+        assert_eq!(parse_id(&json!(0)), Some(0));
+        assert_eq!(parse_id(&json!(1e30)), None);
+        assert_eq!(parse_id(&json!("99999999999999999999")), None);
+        assert_eq!(parse_id(&json!(7.0)), Some(7));
         assert_eq!(parse_id(&json!(true)), None);
     }
 

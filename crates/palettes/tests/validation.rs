@@ -251,3 +251,27 @@ async fn bodies_that_are_not_objects_or_have_bad_fields_are_400() {
     assert_eq!(malformed.status, 400);
     assert_eq!(palette_count(&app).await, 0);
 }
+
+#[actix_web::test]
+async fn a_zero_negative_or_overflowing_owner_id_is_answered_as_the_seed_did() {
+    let app = test_support::spawn_app().await;
+    let ann = app.user("ann").await;
+    for (owner_id, message) in [
+        (serde_json::json!(0), "Invalid pk \"0\" - object does not exist."),
+        (serde_json::json!(-1), "Invalid pk \"-1\" - object does not exist."),
+        (serde_json::json!(1e30), "A valid integer is required."),
+        (
+            serde_json::json!("99999999999999999999"),
+            "A valid integer is required.",
+        ),
+    ] {
+        let response = app
+            .post("/api/palettes/")
+            .auth(&ann)
+            .json(&serde_json::json!({"name": "Sea", "owner_id": owner_id, "colors": []}))
+            .send()
+            .await;
+        assert_eq!(response.status, 400, "{owner_id}");
+        assert_eq!(response.json, serde_json::json!({"owner_id": [message]}), "{owner_id}");
+    }
+}
