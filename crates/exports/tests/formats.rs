@@ -449,3 +449,62 @@ proptest! {
         }
     }
 }
+
+/// An ASE file built by hand from the layout: a loose Gray colour, a group
+/// of a CMYK and a LAB colour, a second group of one RGB colour.
+fn hand_built_ase() -> Vec<u8> {
+    fn name(text: &str) -> Vec<u8> {
+        let units: Vec<u16> = text.encode_utf16().chain([0]).collect();
+        let mut bytes = (units.len() as u16).to_be_bytes().to_vec();
+        units.iter().for_each(|u| bytes.extend(u.to_be_bytes()));
+        bytes
+    }
+    fn block(kind: u16, body: &[u8]) -> Vec<u8> {
+        let mut bytes = kind.to_be_bytes().to_vec();
+        bytes.extend((body.len() as u32).to_be_bytes());
+        bytes.extend(body);
+        bytes
+    }
+    fn color(text: &str, model: &[u8; 4], values: &[f32], kind: u16) -> Vec<u8> {
+        let mut body = name(text);
+        body.extend(model);
+        values.iter().for_each(|v| body.extend(v.to_be_bytes()));
+        body.extend(kind.to_be_bytes());
+        block(0x0001, &body)
+    }
+    let blocks = [
+        color("Mid grey", b"Gray", &[0.5], 2),
+        block(0xC001, &name("Print")),
+        color("Process cyan", b"CMYK", &[1.0, 0.0, 0.0, 0.0], 0),
+        color("Lab red", b"LAB ", &[0.5429, 80.8, 69.89], 1),
+        block(0xC002, &[]),
+        block(0xC001, &name("Screen")),
+        color("Blue", b"RGB ", &[0.0, 0.0, 1.0], 2),
+        block(0xC002, &[]),
+    ];
+    let mut file = b"ASEF".to_vec();
+    file.extend(1u16.to_be_bytes());
+    file.extend(0u16.to_be_bytes());
+    file.extend((blocks.len() as u32).to_be_bytes());
+    blocks.iter().for_each(|b| file.extend(b));
+    file
+}
+
+#[test]
+fn ase_import_reads_loose_colours_several_groups_and_every_colour_model() {
+    let palette = Format::Ase.import(&hand_built_ase()).expect("imports");
+    // Two groups name no one palette.
+    assert_eq!(palette.name, None);
+    let got: Vec<(String, String)> = palette
+        .swatches
+        .iter()
+        .map(|s| (s.name.clone().unwrap_or_default(), s.color.hex()))
+        .collect();
+    assert_eq!(got[0], ("Mid grey".to_owned(), "#808080".to_owned()));
+    assert_eq!(got[1], ("Process cyan".to_owned(), "#00ffff".to_owned()));
+    assert_eq!(got[3], ("Blue".to_owned(), "#0000ff".to_owned()));
+    // L*a*b* (D50) 54.29, 80.8, 69.89 is sRGB red, within rounding.
+    let red = palette.swatches[2].color;
+    assert_eq!(got[2].0, "Lab red");
+    assert!(red.r >= 253 && red.g <= 3 && red.b <= 3, "{red}");
+}
