@@ -121,7 +121,9 @@ pub async fn versioning(
         })
     };
     let content_type = req.headers().get(header::CONTENT_TYPE);
-    if api && crate::body::is_refused_json_flavour(content_type) && !consumed(content_type) {
+    // A method the path does not take is a 405, whatever its body.
+    let method_taken = routes.is_none_or(|routes| routes.allowed(req.path()).contains(req.method()));
+    if api && method_taken && crate::body::is_refused_json_flavour(content_type) && !consumed(content_type) {
         // Worded as the seed's framework worded a 415 (the body reader's own is more specific).
         let error = render::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let response = render::error(&error, Some(version), &HttpResponse::new(StatusCode::OK));

@@ -37,8 +37,10 @@ const REPLAY_PAGE: i64 = 500;
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Only this team's events (a team I am in; any other is a 404).
+    #[param(value_type = Option<i64>)]
     team: Option<String>,
     /// Resume after this event id, as `Last-Event-ID` does, for clients that cannot set headers.
+    #[param(value_type = Option<i64>)]
     last_event_id: Option<String>,
     /// A ticket from `POST /api/events/tickets/`, instead of `Authorization` (for `EventSource`).
     #[allow(dead_code)]
@@ -162,7 +164,7 @@ fn resume_of(req: &HttpRequest, query: &StreamQuery) -> Result<Resume, EventErro
     security(("basic" = []), ("bearer" = []), ()),
     params(
         StreamQuery,
-        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id; anything that is not an id issued and retained gets `reset`"),
     ),
     responses(
         (status = 200, description = "The stream: `ready`, `reset`, `palette.created`, `palette.updated`, \

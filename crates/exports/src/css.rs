@@ -316,13 +316,8 @@ mod tests {
                    a { --b: rgba(0, 128, 255, 0.25) !important; }";
         let imported = import(css).expect("parses");
         assert_eq!(imported.name, None);
-        let got: Vec<(String, Option<String>)> = imported
-            .swatches
-            .iter()
-            .map(|s| (s.color.hex(), s.name.clone()))
-            .collect();
         assert_eq!(
-            got,
+            imported.hex_and_names(),
             [
                 ("#0000ff".to_owned(), Some("Brand-Blue".to_owned())),
                 ("#ff000080".to_owned(), Some("accent".to_owned())),

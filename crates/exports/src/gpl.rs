@@ -145,13 +145,8 @@ mod tests {
         let gpl = "GIMP Palette\r\nName: Krita set\r\nColumns: 8\r\n#\r\n255   0   0\tRed\r\n  0 255 0 Bright green \r\n0 0 255\r\n";
         let palette = import(gpl).expect("parses");
         assert_eq!(palette.name.as_deref(), Some("Krita set"));
-        let got: Vec<_> = palette
-            .swatches
-            .iter()
-            .map(|s| (s.color.hex(), s.name.clone()))
-            .collect();
         assert_eq!(
-            got,
+            palette.hex_and_names(),
             [
                 ("#ff0000".to_owned(), Some("Red".to_owned())),
                 ("#00ff00".to_owned(), Some("Bright green".to_owned())),

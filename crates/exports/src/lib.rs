@@ -68,6 +68,12 @@ pub struct PaletteFile {
 }
 
 impl PaletteFile {
+    /// Each colour's canonical hex and name, in order: what a palette is
+    /// compared by.
+    pub fn hex_and_names(&self) -> Vec<(String, Option<String>)> {
+        self.swatches.iter().map(|s| (s.color.hex(), s.name.clone())).collect()
+    }
+
     /// The name to write into a file: the palette's, or `Palette`.
     fn title(&self) -> &str {
         self.name.as_deref().unwrap_or("Palette")
@@ -125,15 +131,10 @@ impl Format {
         }
     }
 
-    /// The file name extension, without the dot.
+    /// The file name extension, without the dot: the format's name
+    /// (`tokens.json` as the design tokens format recommends).
     pub fn extension(self) -> &'static str {
-        match self {
-            Self::Css => "css",
-            Self::Tokens => "tokens.json",
-            Self::Gpl => "gpl",
-            Self::Ase => "ase",
-            Self::Svg => "svg",
-        }
+        self.name()
     }
 
     /// Whether files of this format can be imported.

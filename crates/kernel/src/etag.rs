@@ -98,8 +98,18 @@ impl actix_web::FromRequest for IfMatch {
     type Error = actix_web::Error;
     type Future = std::future::Ready<Result<Self, Self::Error>>;
 
+    /// An empty `If-Match` names no state at all: a 400, not a 412.
     fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        std::future::ready(Ok(Self::of(req)))
+        let precondition = Self::of(req);
+        let result = match &precondition.0 {
+            Some(value) if value.split(',').all(|tag| tag.trim().is_empty()) => Err(crate::ApiError::field(
+                "If-Match",
+                "The If-Match header may not be empty: send the ETag as read, or leave the header out.",
+            )
+            .into()),
+            _ => Ok(precondition),
+        };
+        std::future::ready(result)
     }
 }
 

@@ -7,18 +7,9 @@
 
 use std::fmt;
 
-/// A colour with 8-bit red, green, blue and alpha channels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Rgba {
-    /// Red.
-    pub r: u8,
-    /// Green.
-    pub g: u8,
-    /// Blue.
-    pub b: u8,
-    /// Alpha; `0xff` is opaque.
-    pub a: u8,
-}
+/// A colour with 8-bit red, green, blue and alpha channels: the exports
+/// crate's, which reads the same forms.
+pub use exports::Rgba;
 
 /// Why a colour was refused; its message names the value when it is short.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,72 +35,16 @@ impl fmt::Display for ColorError {
 
 impl std::error::Error for ColorError {}
 
-impl Rgba {
-    /// Parses any accepted form.
-    pub fn parse(input: &str) -> Result<Self, ColorError> {
-        let error = || ColorError {
-            input: input.to_owned(),
-        };
-        let digits = input.strip_prefix('#').unwrap_or(input).as_bytes();
-        let mut nibbles = [0_u8; 8];
-        if !matches!(digits.len(), 3 | 4 | 6 | 8) {
-            return Err(error());
-        }
-        for (slot, byte) in nibbles.iter_mut().zip(digits) {
-            *slot = hex_value(*byte).ok_or_else(error)?;
-        }
-        let channel = |high: u8, low: u8| (high << 4) | low;
-        let short = |n: u8| channel(n, n);
-        Ok(match digits.len() {
-            3 => Self {
-                r: short(nibbles[0]),
-                g: short(nibbles[1]),
-                b: short(nibbles[2]),
-                a: 0xff,
-            },
-            4 => Self {
-                r: short(nibbles[0]),
-                g: short(nibbles[1]),
-                b: short(nibbles[2]),
-                a: short(nibbles[3]),
-            },
-            6 => Self {
-                r: channel(nibbles[0], nibbles[1]),
-                g: channel(nibbles[2], nibbles[3]),
-                b: channel(nibbles[4], nibbles[5]),
-                a: 0xff,
-            },
-            _ => Self {
-                r: channel(nibbles[0], nibbles[1]),
-                g: channel(nibbles[2], nibbles[3]),
-                b: channel(nibbles[4], nibbles[5]),
-                a: channel(nibbles[6], nibbles[7]),
-            },
-        })
-    }
-
-    /// The canonical form: `#rrggbb`, or `#rrggbbaa` when not opaque.
-    pub fn to_hex(self) -> String {
-        if self.a == 0xff {
-            format!("#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
-        } else {
-            format!("#{:02x}{:02x}{:02x}{:02x}", self.r, self.g, self.b, self.a)
-        }
-    }
-}
-
-fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
+/// Parses any accepted form.
+pub fn parse(input: &str) -> Result<Rgba, ColorError> {
+    Rgba::from_hex(input).ok_or_else(|| ColorError {
+        input: input.to_owned(),
+    })
 }
 
 /// The canonical form of any accepted colour.
 pub fn normalize(input: &str) -> Result<String, ColorError> {
-    Rgba::parse(input).map(Rgba::to_hex)
+    parse(input).map(Rgba::hex)
 }
 
 /// Whether `hex` is already canonical (what the database's check allows, and more).
@@ -187,7 +122,7 @@ mod tests {
             "#１２３",
         ];
         for input in refused {
-            assert!(Rgba::parse(input).is_err(), "{input:?} accepted");
+            assert!(parse(input).is_err(), "{input:?} accepted");
         }
     }
 
@@ -207,10 +142,10 @@ mod tests {
     /// The property: a valid input normalises to a canonical form that parses
     /// back to the same colour and normalises to itself.
     fn check_round_trip(input: &str) {
-        let rgba = Rgba::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
-        let canonical = rgba.to_hex();
+        let rgba = parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+        let canonical = rgba.hex();
         assert!(is_canonical(&canonical), "{input} -> {canonical}");
-        assert_eq!(Rgba::parse(&canonical), Ok(rgba), "{input} -> {canonical}");
+        assert_eq!(parse(&canonical), Ok(rgba), "{input} -> {canonical}");
         assert_eq!(normalize(&canonical).as_deref(), Ok(canonical.as_str()), "{input}");
         let upper = input.to_ascii_uppercase();
         assert_eq!(normalize(&upper).as_deref(), Ok(canonical.as_str()), "{upper}");
@@ -223,10 +158,10 @@ mod tests {
         for n in 0..0x1000_u32 {
             let short = format!("#{n:03x}");
             check_round_trip(&short);
-            let rgba = Rgba::parse(&short).unwrap_or_else(|e| panic!("{e}"));
+            let rgba = parse(&short).unwrap_or_else(|e| panic!("{e}"));
             // Each short digit doubles: #abc is #aabbcc.
             let long: String = short[1..].chars().flat_map(|c| [c, c]).collect();
-            assert_eq!(rgba.to_hex(), format!("#{long}"));
+            assert_eq!(rgba.hex(), format!("#{long}"));
         }
         for n in 0..0x1_0000_u32 {
             check_round_trip(&format!("#{n:04x}"));

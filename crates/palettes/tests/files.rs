@@ -372,6 +372,23 @@ async fn a_missing_or_unknown_format_or_team_is_a_400_naming_it_in_the_versions_
     )
     .await;
     assert_eq!(wrong_type.status, 415);
+    let empty = import(
+        &app,
+        &ann,
+        &format!("team_id={}&format=css&name=Empty", ann.personal_team_id),
+        "text/css",
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(empty.status, 400, "{}", empty.text);
+    assert!(empty.json["errors"]["file"].is_array(), "{}", empty.text);
+    let trace = app
+        .request(actix_web::http::Method::TRACE, "/api/palettes/import")
+        .auth(&ann)
+        .body("application/design-tokens+json", b"\"\"".to_vec())
+        .send()
+        .await;
+    assert_eq!(trace.status, 405, "a method the path does not take, whatever the body");
     let no_auth = app.post("/api/palettes/import?format=gpl&team_id=1").send().await;
     assert_eq!(no_auth.status, 401);
     let get = app.get("/api/palettes/import/").auth(&ann).send().await;

@@ -53,3 +53,21 @@ async fn only_the_canonical_form_of_an_id_names_a_palette() {
         response.assert_not_found(true, &path);
     }
 }
+
+#[actix_web::test]
+async fn an_empty_if_match_is_a_400_naming_the_header() {
+    let app = spawn_app().await;
+    let ann = app.user("ann").await;
+    let id = common::id_of(&common::create(&app, &ann, ann.personal_team_id, "Sea", json!([])).await);
+    let response = app
+        .patch(&format!("/api/palettes/{id}/"))
+        .v2()
+        .auth(&ann)
+        .header("If-Match", "")
+        .json(&json!({"name": "Ocean"}))
+        .send()
+        .await;
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert!(response.json["errors"]["If-Match"].is_array(), "{}", response.text);
+    assert_eq!(common::row(&app, id).await.map(|p| p.name).as_deref(), Some("Sea"));
+}

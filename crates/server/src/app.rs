@@ -246,6 +246,7 @@ pub fn build_app(
         // Inside versioning, so that its 503 is in the negotiated version's format.
         .wrap(from_fn(crate::limits::request_timeout))
         .wrap(from_fn(versioning))
+        .wrap(from_fn(crate::telemetry::echo_request_id))
         .wrap(TracingLogger::<RequestSpan>::new())
         // Outermost: an event stream's ticket leaves the URL before anything logs it.
         .wrap(from_fn(events::hide_ticket))

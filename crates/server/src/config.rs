@@ -208,6 +208,20 @@ impl Settings {
     }
 }
 
+/// The process' soft limit of open files (Linux: `/proc/self/limits`).
+fn open_file_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    parse_open_file_limit(&limits)
+}
+
+fn parse_open_file_limit(limits: &str) -> Option<usize> {
+    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
+    match line.trim_start_matches("Max open files").split_whitespace().next()? {
+        "unlimited" => Some(usize::MAX / 2),
+        soft => soft.parse().ok(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,20 +238,6 @@ mod tests {
         settings.log_level = Some("warn".to_owned());
         assert_eq!(settings.log_filter(), "warn");
         std::env::remove_var("RUST_LOG");
-    }
-}
-
-/// The process' soft limit of open files (Linux: `/proc/self/limits`).
-fn open_file_limit() -> Option<usize> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    parse_open_file_limit(&limits)
-}
-
-fn parse_open_file_limit(limits: &str) -> Option<usize> {
-    let line = limits.lines().find(|line| line.starts_with("Max open files"))?;
-    match line.trim_start_matches("Max open files").split_whitespace().next()? {
-        "unlimited" => Some(usize::MAX / 2),
-        soft => soft.parse().ok(),
     }
 }
 

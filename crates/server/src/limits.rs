@@ -15,7 +15,7 @@ use std::time::Duration;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
-use actix_web::http::header::{HeaderValue, CONTENT_LENGTH, TRANSFER_ENCODING, VARY};
+use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, TRANSFER_ENCODING, VARY};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
@@ -67,6 +67,7 @@ pub async fn request_timeout(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let version = req.extensions().get::<ApiVersion>().copied();
+    let request_id = req.extensions().get::<crate::telemetry::RequestIdValue>().cloned();
     let body_received = watch_body(&mut req);
     match tokio::time::timeout(limit, next.call(req)).await {
         Ok(response) => Ok(response?.map_into_boxed_body()),
@@ -89,6 +90,12 @@ pub async fn request_timeout(
             let mut response =
                 api_versioning::render::error(&error, version, &HttpResponse::new(StatusCode::SERVICE_UNAVAILABLE));
             response.headers_mut().append(VARY, HeaderValue::from_static("Accept"));
+            // The request's id middleware sees an error, not this response: echo it here.
+            if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id.0).ok()) {
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static(crate::telemetry::REQUEST_ID_HEADER), value);
+            }
             Err(InternalError::from_response("the request ran out of time", response).into())
         }
     }

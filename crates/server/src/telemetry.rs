@@ -5,6 +5,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::HeaderMap;
+use actix_web::HttpMessage;
 use opentelemetry::propagation::Extractor;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
@@ -90,9 +91,41 @@ fn otlp_provider() -> anyhow::Result<SdkTracerProvider> {
 #[derive(Debug)]
 pub struct RequestSpan;
 
+/// The id of a request, echoed in `X-Request-Id` and named by its log
+/// lines: the client's own when it sent a sane one, else the one generated
+/// for the request's span.
+#[derive(Debug, Clone)]
+pub struct RequestIdValue(pub String);
+
+/// The response header that carries a request's id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Whether a client's `X-Request-Id` is one to keep: 1 to 128 characters of
+/// letters, digits and `-_.:/+=` (a UUID, a ULID, a trace id, base64), so it
+/// cannot forge log lines or headers.
+fn sane_request_id(value: &str) -> bool {
+    (1..=128).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'='))
+}
+
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let span = tracing_actix_web::root_span!(level = tracing::Level::INFO, request);
+        let generated = request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let request_id = request
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+            .filter(|value| sane_request_id(value))
+            .map_or(generated, str::to_owned);
+        request.extensions_mut().insert(RequestIdValue(request_id.clone()));
+        let span = tracing_actix_web::root_span!(level = tracing::Level::INFO, request, x_request_id = %request_id);
         let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
             propagator.extract(&RequestHeaders(request.headers()))
         });
@@ -117,6 +150,23 @@ impl Extractor for RequestHeaders<'_> {
     fn keys(&self) -> Vec<&str> {
         self.0.keys().map(|name| name.as_str()).collect()
     }
+}
+
+/// Middleware (inside the request logger, which names the id): echoes the
+/// request's id in `X-Request-Id` on every response.
+pub async fn echo_request_id(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let id = req.extensions().get::<RequestIdValue>().cloned();
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    if let Some(value) = id.and_then(|id| actix_web::http::header::HeaderValue::from_str(&id.0).ok()) {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static(REQUEST_ID_HEADER),
+            value,
+        );
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -187,6 +187,12 @@ async fn import_palette(
             ),
         ));
     }
+    if body.bytes.is_empty() {
+        return Err(ApiError::field(
+            "file",
+            "The request body is empty: send the file to import.",
+        ));
+    }
     let file = request.format.import(&body.bytes).map_err(|error| {
         let mut errors = FieldErrors::new();
         errors.add("file", error.to_string());
