@@ -21,7 +21,7 @@ use crate::error::EventError;
 use crate::hub::{frame, Dispatched, Hub, Subscription};
 use crate::model::Audience;
 use crate::service;
-use crate::wire::EventTicket;
+use crate::wire::{EventTicket, StreamEvent};
 
 /// The media type of the stream.
 pub const EVENT_STREAM: &str = "text/event-stream";
@@ -174,7 +174,7 @@ fn resume_of(req: &HttpRequest, query: &StreamQuery) -> Result<Resume, EventErro
                 ("Cache-Control" = String, description = "`no-cache`"),
                 ("X-Accel-Buffering" = String, description = "`no`: proxies must not buffer the stream"),
             ),
-            content((String = "text/event-stream"))),
+            content((StreamEvent = "text/event-stream"))),
         (status = 400, description = "`team` or `last_event_id` is not a whole number"),
         (status = 404, description = "`team` names a team I am not in"),
         (status = 429, description = "Too many failed logins, or 8 of my streams are open already",

@@ -7,6 +7,22 @@ use serde::Serialize;
 use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::ToSchema;
 
+/// One Server-Sent Event of the stream, as its fields arrive (the form
+/// OpenAPI 3.1 tools read a `text/event-stream` schema in); `data` is one
+/// line of JSON, described per type by the `*EventData` schemas.
+#[derive(Debug, ToSchema)]
+pub struct StreamEvent {
+    /// The event's position: an integer that only grows.
+    #[schema(pattern = "^[0-9]+$")]
+    pub id: Option<String>,
+    /// The type: `ready`, `reset`, `palette.created`, ... (absent on the opening `retry:`).
+    pub event: Option<String>,
+    /// One line of JSON.
+    pub data: Option<String>,
+    /// Milliseconds a client waits before reconnecting (the opening only).
+    pub retry: Option<u64>,
+}
+
 /// A one-time ticket for `GET /api/events/?ticket=...` (the same in both versions).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventTicket {

@@ -108,7 +108,7 @@ impl PasswordChangeRequest {
 pub struct TokenRequest {
     /// A label, 1 to 100 characters.
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Field,
     /// Days until the token stops working (1 to 3650); never when absent or null.
     #[serde(default)]

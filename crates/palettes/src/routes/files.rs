@@ -19,7 +19,9 @@ use teams::cache::TeamCache;
 use super::{created, none_match_fails};
 use crate::model::{Palette, TeamDetail};
 use crate::service;
-use crate::wire::files::{ContrastReport, ExportFormat, ImportFormat, ImportRequest, PaletteFileBody};
+use crate::wire::files::{
+    ContrastReport, DesignTokensFile, ExportFormat, ImportFormat, ImportRequest, PaletteFileBody,
+};
 use crate::wire::team_detail;
 use crate::wire::v1::PaletteV1;
 use crate::wire::v2::PaletteV2;
@@ -69,7 +71,7 @@ fn export_etag(palette: &Palette, format: Format) -> String {
             ),
             content(
                 (String = "text/css"),
-                (String = "application/design-tokens+json"),
+                (DesignTokensFile = "application/design-tokens+json"),
                 (String = "application/x-gimp-palette"),
                 (PaletteFileBody = "application/x-adobe-ase"),
                 (String = "image/svg+xml"),
@@ -148,7 +150,7 @@ fn reads_media_type(format: Format, media_type: Option<&str>) -> bool {
         description = "The file, as exported (up to 64 KiB and 256 colours), sent as its format's media type or `application/octet-stream`",
         content(
             (String = "text/css"),
-            (String = "application/design-tokens+json"),
+            (DesignTokensFile = "application/design-tokens+json"),
             (String = "application/x-gimp-palette"),
             (PaletteFileBody = "application/x-adobe-ase"),
             (PaletteFileBody = "application/octet-stream"),

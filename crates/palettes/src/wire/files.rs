@@ -55,6 +55,11 @@ pub enum ImportFormat {
 #[schema(value_type = String, format = Binary)]
 pub struct PaletteFileBody(pub Vec<u8>);
 
+/// A design tokens file: a JSON object of groups and tokens (W3C Design Tokens 2025.10).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = Object)]
+pub struct DesignTokensFile(pub serde_json::Value);
+
 /// The query of an import: `format`, `team_id` and an optional `name`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportRequest {

@@ -29,10 +29,15 @@ use crate::model::{
 #[serde(untagged)]
 pub enum PaletteColorInput {
     /// `#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`, any case, `#` optional.
-    Hex(String),
+    Hex(PaletteHexInput),
     /// 2.0 only: the hex and an optional name.
     Named(PaletteNamedColorInput),
 }
+
+/// A colour as a hex string: `#rgb`, `#rgba`, `#rrggbb` or `#rrggbbaa`, any case, `#` optional.
+#[derive(Debug, ToSchema)]
+#[schema(pattern = "^#?([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")]
+pub struct PaletteHexInput(pub String);
 
 /// A colour with a name (2.0 writes).
 #[derive(Debug, ToSchema)]
@@ -41,7 +46,7 @@ pub struct PaletteNamedColorInput {
     #[schema(pattern = "^#?([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")]
     pub hex: String,
     /// Up to 100 characters after trimming; blank or null for none.
-    #[schema(max_length = 100)]
+    #[schema(max_length = 100, pattern = r"^[^\x00]*$")]
     pub name: Option<String>,
 }
 
@@ -57,11 +62,11 @@ pub struct PaletteNamedColorInput {
 pub struct PaletteWrite {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
     #[serde(default)]
-    #[schema(value_type = String, min_length = 1, max_length = 255)]
+    #[schema(value_type = String, min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Field,
     /// 2.0: free text, up to 2000 characters after trimming.
     #[serde(default)]
-    #[schema(value_type = String, max_length = 2000)]
+    #[schema(value_type = String, max_length = 2000, pattern = r"^[^\x00]*$")]
     pub description: Field,
     /// 1.0: the owning team, one I belong to. Moving a palette needs both teams.
     #[serde(default)]
@@ -116,7 +121,7 @@ pub struct PaletteCopyRequest {
     pub team_id: Field,
     /// The copy's name; the original's when absent (a clash is a duplicate).
     #[serde(default)]
-    #[schema(value_type = String, min_length = 1, max_length = 255)]
+    #[schema(value_type = String, min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Field,
 }
 

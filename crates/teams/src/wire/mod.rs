@@ -113,7 +113,7 @@ impl From<&InvitationDetails> for TeamInvitation {
 pub struct TeamRequest {
     /// 1 to 150 characters after trimming; unique ignoring case among non-personal teams.
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 150)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 150, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Field,
 }
 
@@ -131,7 +131,7 @@ impl TeamRequest {
 pub struct TeamPatchRequest {
     /// 1 to 150 characters after trimming; unchanged when absent.
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 150)]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 150, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Field,
 }
 
