@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -396,7 +396,9 @@ impl FromRequest for Authenticated {
         let req = req.clone();
         Box::pin(async move {
             let (auth, pool) = state_of(&req)?;
-            auth.authenticate_credential(&req, pool).await
+            let authenticated = auth.authenticate_credential(&req, pool).await?;
+            req.extensions_mut().insert(kernel::RequestUser(authenticated.user.id));
+            Ok(authenticated)
         })
     }
 }
@@ -406,7 +408,6 @@ enum Credentials {
     Bearer(String),
 }
 
-/// Reads `Authorization`; anything missing or malformed is a 401.
 /// Longest a login waits for one of its address' verification slots.
 const BUSY_WAIT: Duration = Duration::from_secs(2);
 
@@ -426,6 +427,7 @@ async fn begin_when_free<'a>(turn: &'a Turn<'a>) -> Result<Attempt<'a>, u64> {
     }
 }
 
+/// Reads `Authorization`; anything missing or malformed is a 401.
 fn parse_authorization(req: &HttpRequest) -> Result<Credentials, ApiError> {
     let value = req
         .headers()
@@ -469,7 +471,10 @@ impl FromRequest for CurrentUser {
         let req = req.clone();
         Box::pin(async move {
             let (auth, pool) = state_of(&req)?;
-            auth.authenticate(&req, pool).await
+            let user = auth.authenticate(&req, pool).await?;
+            // For the access log.
+            req.extensions_mut().insert(kernel::RequestUser(user.id));
+            Ok(user)
         })
     }
 }

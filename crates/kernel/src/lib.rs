@@ -15,3 +15,8 @@ pub use error::{ApiError, ErrorKind, FieldErrors};
 pub use etag::IfMatch;
 pub use input::Field;
 pub use pagination::{Cursor, CursorKey};
+
+/// The user a request was authenticated as, left in the request's
+/// extensions by the authentication extractors for the access log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestUser(pub i64);

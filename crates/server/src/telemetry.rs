@@ -97,6 +97,10 @@ pub struct RequestSpan;
 #[derive(Debug, Clone)]
 pub struct RequestIdValue(pub String);
 
+/// When a request began, for the access log's latency.
+#[derive(Debug, Clone, Copy)]
+struct RequestStart(std::time::Instant);
+
 /// The response header that carries a request's id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -125,6 +129,7 @@ impl RootSpanBuilder for RequestSpan {
             .filter(|value| sane_request_id(value))
             .map_or(generated, str::to_owned);
         request.extensions_mut().insert(RequestIdValue(request_id.clone()));
+        request.extensions_mut().insert(RequestStart(std::time::Instant::now()));
         let span = tracing_actix_web::root_span!(level = tracing::Level::INFO, request, x_request_id = %request_id);
         let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
             propagator.extract(&RequestHeaders(request.headers()))
@@ -134,8 +139,48 @@ impl RootSpanBuilder for RequestSpan {
         span
     }
 
+    /// Records the outcome on the span, and writes the access log line: one
+    /// per request, at `info`, inside the request's span (so it names the
+    /// method, route, target and request id), with the status, latency,
+    /// body size and the user when authenticated. The target is logged after
+    /// `hide_ticket` took any ticket out of it; `Authorization` never is.
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+        DefaultRootSpanBuilder::on_request_end(span.clone(), outcome);
+        let (status, bytes, request) = match outcome {
+            Ok(response) => {
+                let bytes = match response.response().body().size() {
+                    actix_web::body::BodySize::Sized(n) => Some(n),
+                    actix_web::body::BodySize::None => Some(0),
+                    actix_web::body::BodySize::Stream => None,
+                };
+                (response.status().as_u16(), bytes, Some(response.request()))
+            }
+            Err(error) => (error.as_response_error().status_code().as_u16(), None, None),
+        };
+        let extensions = request.map(|request| request.extensions());
+        let latency_ms = extensions.as_ref().and_then(|e| {
+            e.get::<RequestStart>()
+                .map(|start| start.0.elapsed().as_secs_f64() * 1000.0)
+        });
+        let user_id = extensions
+            .as_ref()
+            .and_then(|e| e.get::<kernel::RequestUser>().map(|user| user.0));
+        drop(extensions);
+        // Known once routed: the span was opened before.
+        let route = request
+            .and_then(actix_web::HttpRequest::match_pattern)
+            .unwrap_or_else(|| "unmatched".to_owned());
+        span.in_scope(|| {
+            tracing::info!(
+                target: "palette_api::access",
+                route,
+                status,
+                latency_ms = latency_ms.map(|ms| (ms * 1000.0).round() / 1000.0),
+                bytes,
+                user_id,
+                "request"
+            );
+        });
     }
 }
 
