@@ -35,6 +35,7 @@ pub struct AppState {
     cursor_key: web::Data<CursorKey>,
     hub: web::Data<events::Hub>,
     request_timeout: web::Data<crate::limits::RequestTimeout>,
+    trust_forwarded_proto: web::Data<crate::headers::TrustForwardedProto>,
 }
 
 impl AppState {
@@ -56,6 +57,7 @@ impl AppState {
             cursor_key: web::Data::new(CursorKey::new()),
             hub: web::Data::from(events::Hub::new(settings.hub_settings())),
             request_timeout: web::Data::new(crate::limits::RequestTimeout(settings.request_timeout)),
+            trust_forwarded_proto: web::Data::new(crate::headers::TrustForwardedProto(settings.trust_forwarded_proto)),
         }
     }
 
@@ -225,7 +227,7 @@ pub fn build_app(
     let routes = web::Data::new(route_table());
     // The docs come first: the `/api` scope would otherwise take their paths.
     let app = App::new()
-        .service(SwaggerUi::new("/api/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").config(docs_config()))
         .route("/api/docs", web::get().to(docs_without_slash))
         .route("/api/openapi.json", web::get().to(crate::spec::serve))
         .into_utoipa_app()
@@ -239,6 +241,7 @@ pub fn build_app(
         .app_data(state.cursor_key.clone())
         .app_data(state.hub.clone())
         .app_data(state.request_timeout.clone())
+        .app_data(state.trust_forwarded_proto.clone())
         .app_data(routes.clone());
     routes_of(app)
         .into_app()
@@ -246,16 +249,24 @@ pub fn build_app(
         // Inside versioning, so that its 503 is in the negotiated version's format.
         .wrap(from_fn(crate::limits::request_timeout))
         .wrap(from_fn(versioning))
+        .wrap(from_fn(crate::headers::security_headers))
         .wrap(from_fn(crate::telemetry::echo_request_id))
         .wrap(TracingLogger::<RequestSpan>::new())
         // Outermost: an event stream's ticket leaves the URL before anything logs it.
         .wrap(from_fn(events::hide_ticket))
 }
 
+/// Swagger UI's settings: the document, and no outside validator (Swagger
+/// UI otherwise sends the document to validator.swagger.io from any host
+/// name but localhost).
+fn docs_config<'a>() -> utoipa_swagger_ui::Config<'a> {
+    utoipa_swagger_ui::Config::from("/api/openapi.json").validator_url("none")
+}
+
 /// `/api/docs` without its slash, served directly (no redirect) like every
 /// path: Swagger UI's page with a `<base>` so its assets resolve under `/api/docs/`.
 async fn docs_without_slash() -> actix_web::HttpResponse {
-    let config = Arc::new(utoipa_swagger_ui::Config::from("/api/openapi.json"));
+    let config = Arc::new(docs_config());
     match utoipa_swagger_ui::serve("index.html", config) {
         Ok(Some(file)) => {
             let page = String::from_utf8_lossy(&file.bytes).replacen("<head>", "<head><base href=\"/api/docs/\">", 1);

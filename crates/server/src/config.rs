@@ -125,6 +125,12 @@ pub struct Settings {
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_forwarded_for: bool,
 
+    /// Trust `X-Forwarded-Proto` from the proxy in front: when it says
+    /// `https`, responses carry `Strict-Transport-Security`. Enable only
+    /// behind a proxy that terminates TLS and sets the header itself.
+    #[arg(long, env = "TRUST_FORWARDED_PROTO", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub trust_forwarded_proto: bool,
+
     /// Seconds in-flight requests get to finish on SIGINT or SIGTERM.
     #[arg(long = "shutdown-timeout-secs", env = "SHUTDOWN_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs, global = true)]
     pub shutdown_timeout: Duration,

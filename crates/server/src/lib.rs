@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod config;
+pub mod headers;
 pub mod limits;
 mod ops;
 pub mod spec;

@@ -252,7 +252,8 @@ mod tests {
                     "type": "string",
                     "description": "1 to 150 characters after trimming; unique ignoring case among non-personal teams.",
                     "maxLength": 150,
-                    "minLength": 1
+                    "minLength": 1,
+                    "pattern": "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
                 }}
             })
         );
@@ -265,7 +266,8 @@ mod tests {
                     "type": "string",
                     "description": "1 to 150 characters after trimming; unchanged when absent.",
                     "maxLength": 150,
-                    "minLength": 1
+                    "minLength": 1,
+                    "pattern": "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
                 }}
             })
         );
