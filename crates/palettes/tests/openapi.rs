@@ -17,7 +17,7 @@ async fn the_spec_documents_every_palette_route_with_its_statuses_and_headers() 
         ("/api/palettes/{id}", "get", &[200, 401, 404]),
         ("/api/palettes/{id}", "put", &[200, 400, 401, 404, 409, 412]),
         ("/api/palettes/{id}", "patch", &[200, 400, 401, 404, 409, 412]),
-        ("/api/palettes/{id}", "delete", &[204, 401, 404, 412]),
+        ("/api/palettes/{id}", "delete", &[204, 400, 401, 404, 412]),
         ("/api/palettes/{id}/copy", "post", &[201, 400, 401, 404, 409]),
         ("/api/palettes/import", "post", &[201, 400, 401, 409]),
         ("/api/palettes/{id}/contrast", "get", &[200, 401, 404]),

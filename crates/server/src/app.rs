@@ -45,6 +45,12 @@ impl AppState {
             cache_ttl: settings.auth_cache_ttl,
             cache_capacity: settings.auth_cache_capacity,
             trust_forwarded_for: settings.trust_forwarded_for,
+            throttle: accounts::throttle::ThrottleSettings {
+                window: settings.login_failure_window,
+                per_address: settings.login_failures_per_address,
+                per_address_and_username: settings.login_failures_per_address_and_username,
+                per_username: settings.login_failures_per_username,
+            },
             ..accounts::AuthSettings::default()
         });
         let team_cache = Arc::new(teams::TeamCache::new(settings.team_cache_capacity));

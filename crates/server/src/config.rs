@@ -125,6 +125,29 @@ pub struct Settings {
     #[arg(long, env = "TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_forwarded_for: bool,
 
+    /// Failed logins from one address (all usernames) within the failure
+    /// window before that address is refused (429).
+    #[arg(long, env = "LOGIN_FAILURES_PER_ADDRESS", default_value_t = 100, global = true)]
+    pub login_failures_per_address: u32,
+
+    /// Failed logins from one address for one username within the window.
+    #[arg(
+        long,
+        env = "LOGIN_FAILURES_PER_ADDRESS_AND_USERNAME",
+        default_value_t = 10,
+        global = true
+    )]
+    pub login_failures_per_address_and_username: u32,
+
+    /// Failed logins for one username from all addresses within the window,
+    /// before only that user's known addresses are checked.
+    #[arg(long, env = "LOGIN_FAILURES_PER_USERNAME", default_value_t = 20, global = true)]
+    pub login_failures_per_username: u32,
+
+    /// Seconds failed logins are counted for.
+    #[arg(long = "login-failure-window-secs", env = "LOGIN_FAILURE_WINDOW_SECS", default_value = "300", value_parser = parse_secs, global = true)]
+    pub login_failure_window: Duration,
+
     /// Trust `X-Forwarded-Proto` from the proxy in front: when it says
     /// `https`, responses carry `Strict-Transport-Security`. Enable only
     /// behind a proxy that terminates TLS and sets the header itself.

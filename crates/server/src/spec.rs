@@ -78,11 +78,23 @@ fn complete_operation(path: &str, operation: &mut Value) {
         .get("parameters")
         .and_then(Value::as_array)
         .is_some_and(|parameters| parameters.iter().any(|p| p["name"] == "cursor" && p["in"] == "query"));
+    // Operations with a precondition take `kernel::IfMatch`, documented by its own `IntoParams`.
+    let conditional = operation
+        .get("parameters")
+        .and_then(Value::as_array)
+        .is_some_and(|parameters| {
+            parameters
+                .iter()
+                .any(|p| p["name"] == "If-Match" && p["in"] == "header")
+        });
     let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
         return;
     };
     if paged {
         add_response(responses, "400", json!({"description": "Invalid limit or cursor"}));
+    }
+    if conditional {
+        add_response(responses, "400", json!({"description": "An empty `If-Match`"}));
     }
     if api {
         add_response(
