@@ -36,6 +36,7 @@ pub struct AppState {
     hub: web::Data<events::Hub>,
     request_timeout: web::Data<crate::limits::RequestTimeout>,
     trust_forwarded_proto: web::Data<crate::headers::TrustForwardedProto>,
+    cors_allowed_origins: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -64,6 +65,7 @@ impl AppState {
             hub: web::Data::from(events::Hub::new(settings.hub_settings())),
             request_timeout: web::Data::new(crate::limits::RequestTimeout(settings.request_timeout)),
             trust_forwarded_proto: web::Data::new(crate::headers::TrustForwardedProto(settings.trust_forwarded_proto)),
+            cors_allowed_origins: Arc::new(settings.cors_allowed_origins.clone()),
         }
     }
 
@@ -258,8 +260,10 @@ pub fn build_app(
         .wrap(from_fn(crate::headers::security_headers))
         .wrap(from_fn(crate::telemetry::echo_request_id))
         .wrap(TracingLogger::<RequestSpan>::new())
-        // Outermost: an event stream's ticket leaves the URL before anything logs it.
+        // An event stream's ticket leaves the URL before anything logs it.
         .wrap(from_fn(events::hide_ticket))
+        // Outermost: a preflight is answered before anything else runs.
+        .wrap(crate::headers::cors(&state.cors_allowed_origins))
 }
 
 /// Swagger UI's settings: the document, and no outside validator (Swagger

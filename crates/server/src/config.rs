@@ -148,6 +148,12 @@ pub struct Settings {
     #[arg(long = "login-failure-window-secs", env = "LOGIN_FAILURE_WINDOW_SECS", default_value = "300", value_parser = parse_secs, global = true)]
     pub login_failure_window: Duration,
 
+    /// Origins (`https://app.example.com`, comma-separated) whose browser
+    /// pages may call the API (CORS); none by default. Credentials are sent
+    /// as `Authorization` headers, never cookies.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_allowed_origins: Vec<String>,
+
     /// Trust `X-Forwarded-Proto` from the proxy in front: when it says
     /// `https`, responses carry `Strict-Transport-Security`. Enable only
     /// behind a proxy that terminates TLS and sets the header itself.

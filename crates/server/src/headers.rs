@@ -9,7 +9,8 @@
 //!   the binary: scripts and styles from this origin only, no framing) and
 //!   `default-src 'none'` on everything else, which is data, not pages;
 //! - `Strict-Transport-Security` when the request came over HTTPS, as a
-//!   trusted proxy says (`TRUST_FORWARDED_PROTO`).
+//!   trusted proxy says (`TRUST_FORWARDED_PROTO`);
+//! - CORS for the origins of `CORS_ALLOWED_ORIGINS` only ([`cors`]).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -56,4 +57,36 @@ pub async fn security_headers(
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
     Ok(response)
+}
+
+/// CORS for `origins` (none: no cross-origin access, the middleware passes
+/// every request through untouched). The methods and headers the API reads,
+/// and the response headers clients need (`ETag`, `Link`, `Location`,
+/// `Retry-After`, `X-Request-Id`, `Content-Disposition`) exposed.
+pub fn cors(origins: &[String]) -> actix_web::middleware::Condition<actix_cors::Cors> {
+    let origins: Vec<&str> = origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()).collect();
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::ACCEPT,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("last-event-id"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(600);
+    for origin in &origins {
+        cors = cors.allowed_origin(origin);
+    }
+    actix_web::middleware::Condition::new(!origins.is_empty(), cors)
 }

@@ -65,3 +65,52 @@ async fn hsts_only_when_a_trusted_proxy_says_the_request_came_over_https() {
     let over_http = app.get("/healthz").header("X-Forwarded-Proto", "http").send().await;
     assert_eq!(over_http.header("strict-transport-security"), None);
 }
+
+#[actix_web::test]
+async fn cors_answers_only_the_allowed_origins_and_is_off_by_default() {
+    let allowed = "https://app.example.com";
+    let app = spawn_app_with(|settings| settings.cors_allowed_origins = vec![allowed.to_owned()]).await;
+    let ada = app.user("ada").await;
+    let preflight = app
+        .request(actix_web::http::Method::OPTIONS, "/api/palettes/")
+        .header("Origin", allowed)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type, if-match",
+        )
+        .send()
+        .await;
+    assert_eq!(preflight.status, 200, "{}", preflight.text);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some(allowed));
+    let methods = preflight.header("access-control-allow-methods").unwrap_or_default();
+    assert!(methods.contains("POST") && methods.contains("PATCH"), "{methods}");
+    let read = app
+        .get("/api/users/me/")
+        .header("Origin", allowed)
+        .auth(&ada)
+        .send()
+        .await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.header("access-control-allow-origin"), Some(allowed));
+    let exposed = read
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("x-request-id"),
+        "{exposed}"
+    );
+    // Another origin gets no grant.
+    let other = app
+        .get("/healthz")
+        .header("Origin", "https://evil.example")
+        .send()
+        .await;
+    assert_eq!(other.header("access-control-allow-origin"), None);
+    // Off by default: no grant for anyone.
+    let default = spawn_app().await;
+    let plain = default.get("/healthz").header("Origin", allowed).send().await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.header("access-control-allow-origin"), None);
+}
