@@ -50,6 +50,22 @@ impl Palette {
             .map(|(i, hex)| (hex.as_str(), self.color_names.get(i).and_then(|n| n.as_deref())))
     }
 
+    /// The palette as the file formats see it (crate `exports`).
+    pub fn to_file(&self) -> exports::PaletteFile {
+        exports::PaletteFile {
+            name: Some(self.name.clone()),
+            description: Some(self.description.clone()).filter(|d| !d.is_empty()),
+            swatches: self
+                .color_entries()
+                .map(|(hex, name)| {
+                    // Stored colours are canonical: they always parse.
+                    let color = exports::Rgba::from_hex(hex).unwrap_or(exports::Rgba::rgb(0, 0, 0));
+                    exports::Swatch::new(color, name)
+                })
+                .collect(),
+        }
+    }
+
     /// The entity tag of this revision as shown with its team's name (the
     /// 2.0 shape holds the name, so a rename changes the tag), quoted as HTTP
     /// wants it.

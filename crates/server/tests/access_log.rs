@@ -3,42 +3,30 @@
 //! and no password, token, ticket or `Authorization` header anywhere in the
 //! log of a run that used them all.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
+use test_support::process::{free_port, ServerProcess};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Value};
 
-/// The server process, killed if the test ends before it exits.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[actix_web::test]
 async fn every_request_gets_one_access_line_and_no_secret_reaches_the_log() {
     let database = test_support::db::create_database().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
+    let port = free_port();
     let log_path = std::env::temp_dir().join(format!("palette-access-{port}.log"));
     let log = std::fs::File::create(&log_path).expect("a log file");
-    let server = Command::new(env!("CARGO_BIN_EXE_palette-api"))
-        .env("DATABASE_URL", &database.url)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("LOG_LEVEL", "debug")
-        .env("LOG_FORMAT", "json")
-        .stdout(Stdio::from(log.try_clone().expect("the log file")))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .expect("starting the server");
-    let server = Server(server);
+    let server = ServerProcess::spawn(
+        Command::new(env!("CARGO_BIN_EXE_palette-api"))
+            .env("DATABASE_URL", &database.url)
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("LOG_LEVEL", "debug")
+            .env("LOG_FORMAT", "json")
+            .stdout(Stdio::from(log.try_clone().expect("the log file")))
+            .stderr(Stdio::from(log)),
+    );
     let api = format!("http://127.0.0.1:{port}");
     let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
     let started = Instant::now();

@@ -3,8 +3,10 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
+use test_support::process::{free_port, ServerProcess};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -36,33 +38,19 @@ fn exchange(port: u16, request: &str, until: &str, within: Duration) -> (String,
     (String::from_utf8_lossy(&received).into_owned(), Some(socket))
 }
 
-/// The server process, killed if the test ends before it exits.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[actix_web::test]
 async fn sigterm_ends_open_event_streams_and_the_server_exits_at_once() {
     let database = test_support::db::create_database().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
-    let server = Command::new(env!("CARGO_BIN_EXE_palette-api"))
-        .env("DATABASE_URL", &database.url)
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("SHUTDOWN_TIMEOUT_SECS", "30")
-        .env("LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting the server");
-    let mut server = Server(server);
+    let port = free_port();
+    let mut server = ServerProcess::spawn(
+        Command::new(env!("CARGO_BIN_EXE_palette-api"))
+            .env("DATABASE_URL", &database.url)
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("SHUTDOWN_TIMEOUT_SECS", "30")
+            .env("LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    );
     let started = Instant::now();
     while !exchange(
         port,

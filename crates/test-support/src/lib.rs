@@ -12,6 +12,7 @@
 pub mod db;
 pub mod fault;
 mod http;
+pub mod process;
 pub mod spec;
 
 pub use http::{spawn_app, spawn_app_with, Event, EventStream, RequestBuilder, Response, TestApp, TestUser, V1, V2};

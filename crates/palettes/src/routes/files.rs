@@ -12,7 +12,7 @@ use api_versioning::body::RawBody;
 use api_versioning::{respond, ApiVersion, V1_MEDIA_TYPE, V2_MEDIA_TYPE};
 use database::Pool;
 use events::Hub;
-use exports::{Format, PaletteFile, Rgba, Swatch};
+use exports::Format;
 use kernel::{ApiError, ErrorKind, FieldErrors};
 use teams::cache::TeamCache;
 
@@ -28,18 +28,6 @@ use crate::wire::v2::PaletteV2;
 
 /// Exports are cached by clients and revalidated with their `ETag`.
 const EXPORT_CACHE_CONTROL: &str = "private, no-cache";
-
-/// A palette as the formats see it.
-fn file_of(palette: &Palette) -> PaletteFile {
-    PaletteFile {
-        name: Some(palette.name.clone()),
-        description: Some(palette.description.clone()).filter(|d| !d.is_empty()),
-        swatches: palette
-            .color_entries()
-            .map(|(hex, name)| Swatch::new(Rgba::from_hex(hex).unwrap_or(Rgba::rgb(0, 0, 0)), name))
-            .collect(),
-    }
-}
 
 /// The strong `ETag` of a palette's revision in a format; the service's
 /// version is part of it, so a release that writes a format differently
@@ -109,7 +97,7 @@ async fn export_palette(
             .insert_header((header::CACHE_CONTROL, EXPORT_CACHE_CONTROL))
             .finish());
     }
-    let body = format.export(&file_of(&view.palette));
+    let body = format.export(&view.palette.to_file());
     let disposition = exports::filename::content_disposition(&view.palette.name, format.extension());
     let mut response = HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, format.media_type()))
