@@ -74,6 +74,19 @@ impl IfMatch {
     }
 }
 
+/// Whether the request's `If-None-Match` names `etag` (or is `*`): the
+/// client's copy is current and a `GET` answers 304. Compared weakly, as
+/// RFC 9110 asks of `If-None-Match`.
+pub fn none_match(req: &actix_web::HttpRequest, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let ours = opaque(etag);
+    req.headers()
+        .get_all(actix_web::http::header::IF_NONE_MATCH)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
+}
+
 /// Documents the header once for every operation that takes it (`params(IfMatch)`).
 impl utoipa::IntoParams for IfMatch {
     fn into_params(

@@ -16,7 +16,7 @@ use exports::Format;
 use kernel::{ApiError, ErrorKind, FieldErrors};
 use teams::cache::TeamCache;
 
-use super::{created, none_match_fails};
+use super::created;
 use crate::model::{Palette, TeamDetail};
 use crate::service;
 use crate::wire::files::{
@@ -91,7 +91,7 @@ async fn export_palette(
     let view = service::read(&mut conn, &cache, user.id, id, TeamDetail::Name).await?;
     drop(conn);
     let etag = export_etag(&view.palette, format);
-    if none_match_fails(&req, &etag) {
+    if kernel::etag::none_match(&req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, EXPORT_CACHE_CONTROL))

@@ -28,6 +28,7 @@ mod files;
 use crate::color;
 use crate::model::{InvalidBody, PaletteView};
 use crate::service::{self, ListQuery, ListRow, Ordering};
+use crate::wire::schemas::PaletteCreate;
 use crate::wire::v1::PaletteV1;
 use crate::wire::v2::{PalettePageV2, PaletteV2};
 use crate::wire::{team_detail, write_error, PaletteCopyRequest, PaletteOrdering, PaletteWrite};
@@ -156,7 +157,7 @@ async fn list_palettes(
     // Made before anything is read, so that it never names newer data than the page holds.
     let etag = list_etag(&req, (&cache, &hub), user.id, page.version);
     if let Some(etag) = &etag {
-        if none_match_fails(&req, etag) {
+        if kernel::etag::none_match(&req, etag) {
             return Ok(HttpResponse::NotModified()
                 .insert_header((header::ETAG, etag.clone()))
                 .finish());
@@ -223,16 +224,6 @@ fn list_etag(req: &HttpRequest, (cache, hub): (&TeamCache, &Hub), user_id: i64, 
 }
 
 /// Whether `If-None-Match` names `etag` (weak comparison) or is `*`.
-fn none_match_fails(req: &HttpRequest, etag: &str) -> bool {
-    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
-    let ours = opaque(etag);
-    req.headers()
-        .get_all(header::IF_NONE_MATCH)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
-}
-
 fn with_etag(mut response: HttpResponse, etag: Option<String>) -> HttpResponse {
     if let Some(value) = etag.and_then(|etag| header::HeaderValue::from_str(&etag).ok()) {
         response.headers_mut().insert(header::ETAG, value);
@@ -244,7 +235,7 @@ fn with_etag(mut response: HttpResponse, etag: Option<String>) -> HttpResponse {
 #[utoipa::path(
     tag = "palettes",
     security(("basic" = []), ("bearer" = [])),
-    request_body(content = PaletteWrite, content_type = "application/json",
+    request_body(content = PaletteCreate, content_type = "application/json",
         description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`",
         examples(
             ("1.0" = (summary = "A 1.0 body: the team is `owner_id`, colours are hex strings",
@@ -343,7 +334,7 @@ async fn write_palette(
         ("id" = i64, Path, description = "Palette id"),
         IfMatch,
     ),
-    request_body(content = PaletteWrite, content_type = "application/json",
+    request_body(content = PaletteCreate, content_type = "application/json",
         description = "1.0: `name`, `owner_id` (required) and `colors`; 2.0: `name`, `team_id` (required), `description` and `colors`",
         examples(
             ("1.0" = (summary = "A 1.0 body: the team is `owner_id`, colours are hex strings",
