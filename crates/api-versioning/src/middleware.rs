@@ -6,7 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
-use kernel::ApiError;
+use kernel::{ApiError, ErrorKind};
 
 use crate::render;
 
@@ -17,6 +17,11 @@ use crate::RouteTable;
 fn is_docs(path: &str) -> bool {
     path == "/api/docs" || path.starts_with("/api/docs/") || path == "/api/openapi.json"
 }
+
+/// The longest URL (path and query) read, in bytes: no route needs more,
+/// and servers commonly stop at 8 KiB. (The HTTP layer itself refuses a
+/// request line of 64 KiB and more before any route sees it.)
+pub const MAX_URL_BYTES: usize = 8 * 1024;
 
 fn is_api(path: &str) -> bool {
     (path == "/api" || path.starts_with("/api/")) && !is_docs(path)
@@ -65,6 +70,19 @@ pub async fn versioning(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let routes = req.app_data::<web::Data<RouteTable>>().cloned();
     let routes = routes.as_ref().map(|routes| routes.get_ref());
+    let url_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if url_bytes > MAX_URL_BYTES {
+        // In the version asked for, when it can be told.
+        let version = negotiate_for(req.headers().get(header::ACCEPT), &[]).ok();
+        let error = ApiError::new(
+            ErrorKind::UriTooLong,
+            format!("The URL is {url_bytes} bytes long; the most this service reads is {MAX_URL_BYTES}."),
+        );
+        let response = render::error(&error, version, &HttpResponse::new(StatusCode::OK));
+        let mut response = req.into_response(response);
+        add_vary(&mut response);
+        return Ok(response);
+    }
     normalize_path(&mut req, routes);
     // HEAD is GET without the body: routes answer it as GET, and the HTTP
     // layer, which saw a HEAD, sends the headers (length included) alone.
@@ -308,5 +326,40 @@ mod tests {
             crate::render::PROBLEM_MEDIA_TYPE
         );
         assert!(response.headers().contains_key(header::WWW_AUTHENTICATE));
+    }
+
+    #[actix_web::test]
+    async fn a_url_past_the_limit_is_414_in_the_version_asked_for() {
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(table()))
+                .route("/api/teams", web::get().to(teams))
+                .wrap(from_fn(versioning)),
+        )
+        .await;
+        let get = |query_bytes: usize, accept: &str| {
+            test::TestRequest::get()
+                .uri(&format!("/api/teams?q={}", "a".repeat(query_bytes)))
+                .insert_header((header::ACCEPT, accept.to_owned()))
+                .to_request()
+        };
+        let at_limit = MAX_URL_BYTES - "/api/teams?q=".len();
+        let fits = test::call_service(&app, get(at_limit, "application/json")).await;
+        assert_eq!(fits.status(), StatusCode::OK);
+
+        let v2 = test::call_service(&app, get(at_limit + 1, "application/vnd.photoroom+json; version=2.0")).await;
+        assert_eq!(v2.status(), StatusCode::URI_TOO_LONG);
+        assert_eq!(
+            v2.headers().get(header::CONTENT_TYPE).expect("type"),
+            crate::render::PROBLEM_MEDIA_TYPE
+        );
+        let body: serde_json::Value = test::read_body_json(v2).await;
+        assert_eq!(body["status"], 414);
+        assert!(body["detail"].as_str().is_some_and(|d| d.contains("8192")), "{body}");
+
+        let v1 = test::call_service(&app, get(20_000, "application/json")).await;
+        assert_eq!(v1.status(), StatusCode::URI_TOO_LONG);
+        let body: serde_json::Value = test::read_body_json(v1).await;
+        assert!(body["detail"].is_string(), "the 1.0 shape: {body}");
     }
 }

@@ -106,6 +106,7 @@ pub fn for_status(status: StatusCode) -> ApiError {
         409 => (ErrorKind::Conflict, "Conflict."),
         412 => (ErrorKind::PreconditionFailed, "Precondition failed."),
         413 => (ErrorKind::PayloadTooLarge, "Request body is too large."),
+        414 => (ErrorKind::UriTooLong, "The URL is too long."),
         415 => (ErrorKind::UnsupportedMediaType, "Unsupported media type in request."),
         429 => (ErrorKind::TooManyRequests, "Request was throttled."),
         503 => (ErrorKind::ServiceUnavailable, "Service unavailable."),

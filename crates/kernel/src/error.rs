@@ -32,6 +32,8 @@ pub enum ErrorKind {
     PreconditionFailed,
     /// A body over the limit: 413.
     PayloadTooLarge,
+    /// A URL longer than the service reads: 414.
+    UriTooLong,
     /// A body that is not JSON: 415.
     UnsupportedMediaType,
     /// Too many failed attempts: 429.
@@ -57,6 +59,7 @@ impl ErrorKind {
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,

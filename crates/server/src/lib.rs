@@ -5,6 +5,7 @@
 pub mod app;
 pub mod config;
 pub mod headers;
+mod http_faults;
 pub mod limits;
 mod ops;
 pub mod spec;

@@ -52,7 +52,10 @@ pub fn init(settings: &Settings) -> anyhow::Result<TelemetryGuard> {
     let fmt = match settings.log_format {
         LogFormat::Text => tracing_subscriber::fmt::layer().boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer().json().flatten_event(true).boxed(),
-    };
+    }
+    .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+        !crate::http_faults::is_http_layer_error(meta)
+    }));
     let provider = settings
         .otel_exporter_otlp_endpoint
         .as_ref()
@@ -64,6 +67,7 @@ pub fn init(settings: &Settings) -> anyhow::Result<TelemetryGuard> {
     tracing_subscriber::registry()
         .with(filter)
         .with(fmt)
+        .with(crate::http_faults::ClientFaults::new())
         .with(otel)
         .try_init()?;
     if provider.is_some() {

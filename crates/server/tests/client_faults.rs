@@ -1,0 +1,83 @@
+//! Requests the HTTP layer cannot read: a URL past the service's limit gets
+//! 414 in the version's error format, and malformed or oversized heads (the
+//! client's fault) are never logged as errors.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use test_support::process::{free_port, ServerProcess};
+
+/// Sends `head` on a new connection and returns what came back.
+fn exchange(port: u16, head: &[u8]) -> String {
+    // Nothing yet while the server starts.
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("a timeout");
+    // The server may answer and close before it has read everything.
+    let _ = stream.write_all(head);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[actix_web::test]
+async fn long_urls_get_414_and_malformed_heads_are_warnings_not_errors() {
+    let database = test_support::db::create_database().await;
+    let port = free_port();
+    let log_path = std::env::temp_dir().join(format!("palette-client-faults-{port}.log"));
+    let log = std::fs::File::create(&log_path).expect("a log file");
+    let server = ServerProcess::spawn(
+        Command::new(env!("CARGO_BIN_EXE_palette-api"))
+            .env("DATABASE_URL", &database.url)
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("LOG_FORMAT", "json")
+            .stdout(Stdio::from(log.try_clone().expect("the log file")))
+            .stderr(Stdio::from(log)),
+    );
+    let started = Instant::now();
+    while !exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 200") {
+        assert!(started.elapsed() < Duration::from_secs(20), "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let long = |bytes: usize, accept: &str| {
+        format!(
+            "GET /api/palettes/?name={} HTTP/1.1\r\nHost: t\r\nAccept: {accept}\r\nConnection: close\r\n\r\n",
+            "a".repeat(bytes)
+        )
+    };
+    for bytes in [9_000, 60_000] {
+        let answer = exchange(port, long(bytes, "application/vnd.photoroom+json; version=2.0").as_bytes());
+        assert!(answer.starts_with("HTTP/1.1 414"), "{bytes}: {}", &answer[..answer.len().min(300)]);
+        assert!(answer.contains("application/problem+json"), "{answer}");
+        let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or_default()).expect("JSON");
+        assert_eq!(body["status"], 414);
+    }
+    let v1 = exchange(port, long(9_000, "application/json").as_bytes());
+    assert!(v1.starts_with("HTTP/1.1 414"), "{v1}");
+    assert!(v1.contains("\"detail\""), "{v1}");
+
+    // Malformed and oversized heads, each the client's fault.
+    exchange(port, b"GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n");
+    exchange(port, b"GET / HTTP/1.1\r\nHost: t\r\nX: \x01\x02\r\n\r\n");
+    exchange(port, format!("GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n", "b".repeat(200_000)).as_bytes());
+    exchange(port, b"NOT HTTP AT ALL\r\n\r\n");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(server);
+
+    let text = std::fs::read_to_string(&log_path).expect("the log");
+    let _ = std::fs::remove_file(&log_path);
+    let lines: Vec<Value> = text.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let errors: Vec<&Value> = lines.iter().filter(|line| line["level"] == "ERROR").collect();
+    assert!(errors.is_empty(), "a client's fault was logged as an error: {errors:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line["level"] == "WARN" && line["target"] == "palette_api::http"),
+        "the faults are still said, as a warning: {text}"
+    );
+}
