@@ -88,6 +88,9 @@ MEMBER_PAIRS = {
     (TEAMS["solo"], USER_IDS[ALICE]): ("alice-alone", ALICE),
 }
 
+# Seeded teams Alice is in, by the shape of team that stands in for one a call would end.
+SEEDED_SHAPES = {"shared": "alice-with-bob", "solo": "alice-alone", "bobs": "bob-with-alice"}
+
 PALETTE_PATHS = (
     "/api/palettes/{id}",
     "/api/palettes/{id}/contrast",
@@ -272,8 +275,11 @@ def _redirect(case, method: str, path: str) -> None:
             team = API.team(BOB)
             API.invite(BOB, team, ALICE)
             new = {"id": team}
-        elif method == "DELETE" and _same_id(params.get("id"), TEAMS["bobs"]):
-            new = {"id": _team_like("bob-with-alice")}
+        elif method == "DELETE":
+            # Alice leaves a team like the seeded one, never the seeded one itself.
+            for key, shape in SEEDED_SHAPES.items():
+                if _same_id(params.get("id"), TEAMS[key]):
+                    new = {"id": _team_like(shape)}
     elif path == "/api/tokens/{id}" and method == "DELETE":
         if _same_id(params.get("id"), STATE["token"]["id"]):
             new = {"id": API.token(ALICE)["id"]}

@@ -53,6 +53,7 @@ pub mod wire;
 
 pub use error::PaletteError;
 pub use routes::configure;
+pub use wire::schemas::VersionedSchemas;
 
 /// Other paths that serve palettes' routes, as (alias, path) prefixes:
 /// `/api/palletes` is the seed's misspelling, kept for its clients.

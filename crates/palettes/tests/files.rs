@@ -382,6 +382,21 @@ async fn a_missing_or_unknown_format_or_team_is_a_400_naming_it_in_the_versions_
     .await;
     assert_eq!(empty.status, 400, "{}", empty.text);
     assert!(empty.json["errors"]["file"].is_array(), "{}", empty.text);
+    // A file without a colour (here JSON's `null` sent as a style sheet) is not a palette's.
+    let colourless = import(
+        &app,
+        &ann,
+        &format!("team_id={}&format=css&name=Nothing", ann.personal_team_id),
+        "text/css",
+        b"null".to_vec(),
+    )
+    .await;
+    assert_eq!(colourless.status, 400, "{}", colourless.text);
+    assert!(
+        colourless.json["errors"]["file"][0].as_str().is_some_and(|m| m.contains("no colours")),
+        "{}",
+        colourless.text
+    );
     let trace = app
         .request(actix_web::http::Method::TRACE, "/api/palettes/import")
         .auth(&ann)

@@ -13,6 +13,7 @@ use api_versioning::{body, versioning, RouteTable};
 use database::listen::{Change, Notice};
 use database::Pool;
 use events::EventSchemas;
+use palettes::VersionedSchemas;
 use kernel::pagination::CursorKey;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
@@ -159,7 +160,7 @@ impl AppState {
             2.0) honours `If-Match` on its writes and deletes in both versions: `*` or the tag, \
             compared strongly; a stale one gets 412.",
     ),
-    modifiers(&SecuritySchemes, &EventSchemas),
+    modifiers(&SecuritySchemes, &EventSchemas, &VersionedSchemas),
     tags(
         (name = "accounts", description = "Users, passwords and API tokens"),
         (name = "teams", description = "Teams, members and invitations"),

@@ -195,8 +195,10 @@ fn only(mut value: Value, version: ApiVersion) -> Value {
             _ => {}
         }
     }
+    let versioned = versioned_schemas(&value, version);
     if let Some(paths) = value.get_mut("paths") {
         walk(paths, dropped, version);
+        put_versioned_schemas(paths, &versioned);
     }
     if let Some(description) = value.pointer_mut("/info/description") {
         let text = description.as_str().unwrap_or_default();
@@ -206,6 +208,42 @@ fn only(mut value: Value, version: ApiVersion) -> Value {
         ));
     }
     value
+}
+
+/// The schemas with a variant for `version` (`PaletteCreate` when
+/// `PaletteCreateV1` exists, in 1.0's document): their references, and
+/// the variants' references in their place.
+fn versioned_schemas(doc: &Value, version: ApiVersion) -> Vec<(String, String)> {
+    const PREFIX: &str = "#/components/schemas/";
+    let suffix = match version {
+        ApiVersion::V1 => "V1",
+        ApiVersion::V2 => "V2",
+    };
+    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    schemas
+        .keys()
+        .filter_map(|name| name.strip_suffix(suffix))
+        .filter(|base| schemas.contains_key(*base))
+        .map(|base| (format!("{PREFIX}{base}"), format!("{PREFIX}{base}{suffix}")))
+        .collect()
+}
+
+/// Puts each version's variant in place of the shared schema it stands for.
+fn put_versioned_schemas(value: &mut Value, versioned: &[(String, String)]) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get_mut("$ref") {
+                if let Some((_, variant)) = versioned.iter().find(|(shared, _)| shared == reference) {
+                    *reference = variant.clone();
+                }
+            }
+            map.values_mut().for_each(|v| put_versioned_schemas(v, versioned));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| put_versioned_schemas(v, versioned)),
+        _ => {}
+    }
 }
 
 /// The served document: for one version, or both when `None`.

@@ -105,3 +105,41 @@ fn each_version_document_shows_only_its_own_request_examples() {
     let create = &both["paths"]["/api/palettes"]["post"]["requestBody"]["content"]["application/json"]["examples"];
     assert!(create["1.0"].is_object() && create["2.0"].is_object(), "{create}");
 }
+
+#[test]
+fn each_version_document_names_its_own_write_bodies() {
+    use api_versioning::ApiVersion;
+    let body_schema = |doc: &serde_json::Value, method: &str, path: &str| {
+        let reference = doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{method} {path} has a body"))
+            .to_owned();
+        let name = reference.rsplit('/').next().expect("a name").to_owned();
+        (name.clone(), doc["components"]["schemas"][&name].clone())
+    };
+    let v1 = server::spec::document(Some(ApiVersion::V1));
+    let v2 = server::spec::document(Some(ApiVersion::V2));
+    for method in ["post", "put"] {
+        let path = if method == "post" { "/api/palettes" } else { "/api/palettes/{id}" };
+        let (name, schema) = body_schema(v1, method, path);
+        assert_eq!(name, "PaletteCreateV1");
+        assert_eq!(schema["required"], serde_json::json!(["name", "owner_id"]), "{schema}");
+        assert!(schema["properties"].get("team_id").is_none(), "1.0 has no team_id: {schema}");
+        assert_eq!(
+            schema["properties"]["colors"]["items"]["$ref"],
+            "#/components/schemas/PaletteHexInput",
+            "1.0 colours are hex strings only: {schema}"
+        );
+        let (name, schema) = body_schema(v2, method, path);
+        assert_eq!(name, "PaletteCreateV2");
+        assert_eq!(schema["required"], serde_json::json!(["name", "team_id"]), "{schema}");
+    }
+    let (name, schema) = body_schema(v1, "patch", "/api/palettes/{id}");
+    assert_eq!(name, "PaletteWriteV1");
+    assert!(schema.get("required").is_none(), "{schema}");
+    assert_eq!(body_schema(v2, "patch", "/api/palettes/{id}").0, "PaletteWriteV2");
+    // Both versions at once: the shared bodies.
+    let both = server::spec::document(None);
+    assert_eq!(body_schema(both, "post", "/api/palettes").0, "PaletteCreate");
+    assert_eq!(body_schema(both, "patch", "/api/palettes/{id}").0, "PaletteWrite");
+}

@@ -152,6 +152,14 @@ impl ImportRequest {
                 "The file names no palette: give the palette a name with ?name=.",
             );
         }
+        // A file without colours is not one a palette was exported to (an
+        // empty palette is made with a `POST`, not a file).
+        if file.swatches.is_empty() {
+            errors.add(
+                "file",
+                format!("The file holds no colours: is it a {} file?", self.format.name()),
+            );
+        }
         if file.swatches.len() > MAX_COLORS {
             errors.add(
                 "colors",
@@ -332,7 +340,10 @@ mod tests {
             .to_nested();
         assert_eq!(
             unnamed,
-            json!({"name": ["The file names no palette: give the palette a name with ?name=."]})
+            json!({
+                "name": ["The file names no palette: give the palette a name with ?name=."],
+                "file": ["The file holds no colours: is it a css file?"],
+            })
         );
     }
 

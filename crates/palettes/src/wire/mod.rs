@@ -4,6 +4,7 @@
 //! for colours, by position.
 
 pub mod files;
+pub mod schemas;
 pub mod v1;
 pub mod v2;
 
