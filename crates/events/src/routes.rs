@@ -325,6 +325,8 @@ fn respond_stream(
         .content_type(EVENT_STREAM)
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
+        // Never compressed: a compressor holds small frames back until it has more.
+        .insert_header((header::CONTENT_ENCODING, "identity"))
         .streaming(stream)
 }
 

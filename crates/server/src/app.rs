@@ -197,7 +197,9 @@ fn route_table() -> RouteTable {
             let table = RouteTable::from_openapi(&openapi())
                 .with("/api/openapi.json", &[Method::GET])
                 .with("/api/docs", &[Method::GET])
-                .with("/api/docs/{file:.*}", &[Method::GET]);
+                .with("/api/docs/{file:.*}", &[Method::GET])
+                .with(console::PAGE_PATH, &[Method::GET])
+                .with(console::ASSETS_PATH, &[Method::GET]);
             palettes::PATH_ALIASES
                 .iter()
                 .fold(table, |table, (alias, path)| table.with_alias(alias, path))
@@ -239,6 +241,7 @@ pub fn build_app(
         .service(SwaggerUi::new("/api/docs/{_:.*}").config(docs_config()))
         .route("/api/docs", web::get().to(docs_without_slash))
         .route("/api/openapi.json", web::get().to(crate::spec::serve))
+        .configure(console::configure)
         .into_utoipa_app()
         .app_data(body::json_config())
         .app_data(body::path_config())
@@ -260,6 +263,8 @@ pub fn build_app(
         .wrap(from_fn(versioning))
         .wrap(from_fn(crate::headers::security_headers))
         .wrap(from_fn(crate::telemetry::echo_request_id))
+        // gzip or brotli when the client asks; event streams say `identity`.
+        .wrap(actix_web::middleware::Compress::default())
         .wrap(TracingLogger::<RequestSpan>::new())
         // An event stream's ticket leaves the URL before anything logs it.
         .wrap(from_fn(events::hide_ticket))
@@ -299,8 +304,10 @@ impl Application {
     /// Prepares the database (unless disabled), opens the pool and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let url = settings.database_url.expose_secret();
+        // Migrations and the listener need a session: not a pooler in transaction mode.
+        let direct_url = settings.direct_database_url();
         if settings.migrate_on_start {
-            migrate(url).await?;
+            migrate(direct_url).await?;
         }
         let pool = database::pool::build_pool(url, &settings.pool_settings())?;
         let state = AppState::new(settings, pool.clone());
@@ -330,7 +337,7 @@ impl Application {
         tracing::info!(connections, "at most this many client connections at once");
         tracing::info!(%address, "listening on http://{address}");
         state.hub.spawn(pool.clone());
-        let listener_task = state.listen_for_changes(url.to_owned());
+        let listener_task = state.listen_for_changes(direct_url.to_owned());
         Ok(Self {
             port: address.port(),
             server: server.run(),

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 /// Where the server looks for PostgreSQL when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@localhost:5432/palettes";
@@ -63,6 +63,13 @@ pub struct Settings {
     /// PostgreSQL URL. The database is created on start when missing and the role may create it.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, value_parser = parse_secret, hide_env_values = true, hide_default_value = true, global = true)]
     pub database_url: SecretString,
+
+    /// PostgreSQL URL for what needs a session of its own: migrations (an
+    /// advisory lock) and the change listener (`LISTEN`). Set it to reach
+    /// PostgreSQL itself when `DATABASE_URL` goes through a pooler in
+    /// transaction mode; `DATABASE_URL` when unset.
+    #[arg(long, env = "DATABASE_DIRECT_URL", value_parser = parse_secret, hide_env_values = true, global = true)]
+    pub database_direct_url: Option<SecretString>,
 
     /// Address to listen on; port 0 picks a free port (the log says which).
     #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8000", global = true)]
@@ -194,6 +201,14 @@ pub struct Settings {
 pub const DEFAULT_LOG_FILTER: &str = "info,tokio_postgres=warn";
 
 impl Settings {
+    /// The URL of sessions: `DATABASE_DIRECT_URL`, else `DATABASE_URL`.
+    pub fn direct_database_url(&self) -> &str {
+        self.database_direct_url
+            .as_ref()
+            .unwrap_or(&self.database_url)
+            .expose_secret()
+    }
+
     /// The defaults, as if no flag and no variable were given.
     pub fn defaults() -> Self {
         Cli::parse_from(["palette-api"]).settings

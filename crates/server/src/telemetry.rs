@@ -82,11 +82,24 @@ fn otlp_provider() -> anyhow::Result<SdkTracerProvider> {
     let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;
     let provider = SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
-        .with_resource(Resource::builder().with_service_name("palette-api").build())
+        .with_resource(resource())
         .build();
     opentelemetry::global::set_tracer_provider(provider.clone());
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
     Ok(provider)
+}
+
+/// The service's resource: the standard `OTEL_SERVICE_NAME` and
+/// `OTEL_RESOURCE_ATTRIBUTES` when set (instances tell themselves apart by
+/// `service.instance.id`), else the name `palette-api`.
+fn resource() -> Resource {
+    let builder = Resource::builder();
+    let named = std::env::var("OTEL_SERVICE_NAME").is_ok_and(|name| !name.trim().is_empty());
+    if named {
+        builder.build()
+    } else {
+        builder.with_service_name("palette-api").build()
+    }
 }
 
 /// Each request's span, as tracing-actix-web makes it, continuing the
@@ -170,10 +183,13 @@ impl RootSpanBuilder for RequestSpan {
             .as_ref()
             .and_then(|e| e.get::<kernel::RequestUser>().map(|user| user.0));
         drop(extensions);
-        // Known once routed: the span was opened before.
-        let route = request
-            .and_then(actix_web::HttpRequest::match_pattern)
-            .unwrap_or_else(|| "unmatched".to_owned());
+        // Known once routed: the span was opened before, named by no route.
+        let matched = request.and_then(actix_web::HttpRequest::match_pattern);
+        if let (Some(route), Some(request)) = (&matched, request) {
+            span.record("http.route", route.as_str());
+            span.record("otel.name", format!("{} {route}", request.method()));
+        }
+        let route = matched.unwrap_or_else(|| "unmatched".to_owned());
         span.in_scope(|| {
             tracing::info!(
                 target: "palette_api::access",
@@ -271,14 +287,14 @@ mod tests {
             actix_web::App::new()
                 .wrap(tracing_actix_web::TracingLogger::<RequestSpan>::new())
                 .route(
-                    "/",
+                    "/things/{id}",
                     actix_web::web::get()
                         .to(|| async { Span::current().context().span().span_context().trace_id().to_string() }),
                 ),
         )
         .await;
         let request = actix_web::test::TestRequest::get()
-            .uri("/")
+            .uri("/things/7")
             .insert_header(("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))
             .to_request();
         let seen = actix_web::test::call_and_read_body(&app, request).await;
@@ -293,5 +309,6 @@ mod tests {
             "4bf92f3577b34da6a3ce929d0e0e4736"
         );
         assert_eq!(span.parent_span_id.to_string(), "00f067aa0ba902b7");
+        assert_eq!(span.name, "GET /things/{id}", "named by its route, not its path");
     }
 }

@@ -202,3 +202,30 @@ async fn a_statement_that_runs_out_of_time_is_a_503_not_a_500() {
     assert_eq!(response.status, 503, "{}", response.text);
     assert!(response.header("retry-after").is_some());
 }
+
+#[actix_web::test]
+async fn the_change_listener_keeps_to_the_direct_url_when_the_pool_goes_through_a_pooler() {
+    // The pool through the proxy (a pooler), the listener's session straight to PostgreSQL.
+    let proxy = std::cell::RefCell::new(None);
+    let app = spawn_app_with(|settings| {
+        let url = settings.database_url.expose_secret().to_owned();
+        let (fault_proxy, proxied) = FaultProxy::for_database(&url);
+        settings.database_direct_url = Some(url.into());
+        settings.database_url = proxied.into();
+        *proxy.borrow_mut() = Some(fault_proxy);
+    })
+    .await;
+    let proxy = proxy.into_inner().expect("the proxy");
+    let started = Instant::now();
+    while !app.state.team_cache().is_live() {
+        assert!(started.elapsed() < Duration::from_secs(10), "the listener never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        app.state.team_cache().is_live(),
+        "cutting the pool's route cut the listener too: it does not use DATABASE_DIRECT_URL"
+    );
+    proxy.heal();
+}
