@@ -108,7 +108,7 @@ impl PasswordChangeRequest {
 pub struct TokenRequest {
     /// A label, 1 to 100 characters.
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     pub name: Field,
     /// Days until the token stops working (1 to 3650); never when absent or null.
     #[serde(default)]

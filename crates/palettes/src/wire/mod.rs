@@ -63,7 +63,7 @@ pub struct PaletteNamedColorInput {
 pub struct PaletteWrite {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
     #[serde(default)]
-    #[schema(value_type = String, min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     pub name: Field,
     /// 2.0: free text, up to 2000 characters after trimming.
     #[serde(default)]
@@ -122,7 +122,7 @@ pub struct PaletteCopyRequest {
     pub team_id: Field,
     /// The copy's name; the original's when absent (a clash is a duplicate).
     #[serde(default)]
-    #[schema(value_type = String, min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    #[schema(value_type = String, min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     pub name: Field,
 }
 

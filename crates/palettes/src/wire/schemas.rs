@@ -17,7 +17,11 @@ use super::{PaletteColorInput, PaletteHexInput};
 #[allow(dead_code)]
 pub struct PaletteCreate {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
-    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
+    )]
     name: String,
     /// 2.0: free text, up to 2000 characters after trimming.
     #[schema(max_length = 2000, pattern = r"^[^\x00]*$", nullable = false)]
@@ -38,7 +42,11 @@ pub struct PaletteCreate {
 #[allow(dead_code)]
 pub struct PaletteCreateV1 {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
-    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
+    )]
     name: String,
     /// The owning team, one I belong to. Moving a palette needs both teams.
     owner_id: i64,
@@ -52,7 +60,11 @@ pub struct PaletteCreateV1 {
 #[allow(dead_code)]
 pub struct PaletteCreateV2 {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
-    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
+    )]
     name: String,
     /// Free text, up to 2000 characters after trimming.
     #[schema(max_length = 2000, pattern = r"^[^\x00]*$", nullable = false)]
@@ -69,7 +81,12 @@ pub struct PaletteCreateV2 {
 #[allow(dead_code)]
 pub struct PaletteWriteV1 {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
-    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$",
+        nullable = false
+    )]
     name: Option<String>,
     /// The owning team, one I belong to. Moving a palette needs both teams.
     #[schema(nullable = false)]
@@ -84,7 +101,12 @@ pub struct PaletteWriteV1 {
 #[allow(dead_code)]
 pub struct PaletteWriteV2 {
     /// 1 to 255 characters after trimming; unique ignoring case within the team.
-    #[schema(min_length = 1, max_length = 255, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$", nullable = false)]
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$",
+        nullable = false
+    )]
     name: Option<String>,
     /// Free text, up to 2000 characters after trimming.
     #[schema(max_length = 2000, pattern = r"^[^\x00]*$", nullable = false)]

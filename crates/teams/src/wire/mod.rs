@@ -113,7 +113,7 @@ impl From<&InvitationDetails> for TeamInvitation {
 pub struct TeamRequest {
     /// 1 to 150 characters after trimming; unique ignoring case among non-personal teams.
     #[serde(default)]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 150, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 150, pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     pub name: Field,
 }
 
@@ -131,7 +131,7 @@ impl TeamRequest {
 pub struct TeamPatchRequest {
     /// 1 to 150 characters after trimming; unchanged when absent.
     #[serde(default)]
-    #[schema(value_type = String, required = false, min_length = 1, max_length = 150, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 150, pattern = r"^[^\x00]*[^\x00\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$")]
     pub name: Field,
 }
 
