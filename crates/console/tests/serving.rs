@@ -19,14 +19,22 @@ async fn the_page_points_at_this_releases_files_under_a_strict_policy() {
     assert_eq!(header_of(&page, header::CONTENT_TYPE), "text/html; charset=utf-8");
     assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-cache");
     let policy = header_of(&page, header::CONTENT_SECURITY_POLICY).to_owned();
-    for directive in ["script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "default-src 'none'"] {
+    for directive in [
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "default-src 'none'",
+    ] {
         assert!(policy.contains(directive), "{policy}");
     }
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     let etag = header_of(&page, header::ETAG).to_owned();
     let html = String::from_utf8(test::read_body(page).await.to_vec()).expect("UTF-8");
     assert!(!html.contains("%ASSETS%"), "every placeholder is replaced");
-    assert!(!html.contains("<script>") && !html.contains(" style="), "no inline code: {html}");
+    assert!(
+        !html.contains("<script>") && !html.contains(" style="),
+        "no inline code: {html}"
+    );
     let script = html
         .split("src=\"")
         .skip(1)

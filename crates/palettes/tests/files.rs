@@ -393,7 +393,9 @@ async fn a_missing_or_unknown_format_or_team_is_a_400_naming_it_in_the_versions_
     .await;
     assert_eq!(colourless.status, 400, "{}", colourless.text);
     assert!(
-        colourless.json["errors"]["file"][0].as_str().is_some_and(|m| m.contains("no colours")),
+        colourless.json["errors"]["file"][0]
+            .as_str()
+            .is_some_and(|m| m.contains("no colours")),
         "{}",
         colourless.text
     );

@@ -151,7 +151,11 @@ mod tests {
         let logged = said();
         assert_eq!(logged.matches("ERROR").count(), 1, "{logged}");
         assert!(logged.contains("an error of our own"), "{logged}");
-        assert_eq!(logged.matches(" WARN ").count(), 1, "one warning for the three: {logged}");
+        assert_eq!(
+            logged.matches(" WARN ").count(),
+            1,
+            "one warning for the three: {logged}"
+        );
         assert!(logged.contains("Invalid Header provided"), "{logged}");
     }
 }

@@ -16,7 +16,9 @@ fn exchange(port: u16, head: &[u8]) -> String {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
         return String::new();
     };
-    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("a timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("a timeout");
     // The server may answer and close before it has read everything.
     let _ = stream.write_all(head);
     let mut answer = Vec::new();
@@ -39,7 +41,8 @@ async fn long_urls_get_414_and_malformed_heads_are_warnings_not_errors() {
             .stderr(Stdio::from(log)),
     );
     let started = Instant::now();
-    while !exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 200") {
+    while !exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 200")
+    {
         assert!(started.elapsed() < Duration::from_secs(20), "the server did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -51,8 +54,15 @@ async fn long_urls_get_414_and_malformed_heads_are_warnings_not_errors() {
         )
     };
     for bytes in [9_000, 60_000] {
-        let answer = exchange(port, long(bytes, "application/vnd.photoroom+json; version=2.0").as_bytes());
-        assert!(answer.starts_with("HTTP/1.1 414"), "{bytes}: {}", &answer[..answer.len().min(300)]);
+        let answer = exchange(
+            port,
+            long(bytes, "application/vnd.photoroom+json; version=2.0").as_bytes(),
+        );
+        assert!(
+            answer.starts_with("HTTP/1.1 414"),
+            "{bytes}: {}",
+            &answer[..answer.len().min(300)]
+        );
         assert!(answer.contains("application/problem+json"), "{answer}");
         let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or_default()).expect("JSON");
         assert_eq!(body["status"], 414);
@@ -64,16 +74,25 @@ async fn long_urls_get_414_and_malformed_heads_are_warnings_not_errors() {
     // Malformed and oversized heads, each the client's fault.
     exchange(port, b"GET / HTTP/1.1\r\nHost: t\r\nBad Header: x\r\n\r\n");
     exchange(port, b"GET / HTTP/1.1\r\nHost: t\r\nX: \x01\x02\r\n\r\n");
-    exchange(port, format!("GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n", "b".repeat(200_000)).as_bytes());
+    exchange(
+        port,
+        format!("GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n", "b".repeat(200_000)).as_bytes(),
+    );
     exchange(port, b"NOT HTTP AT ALL\r\n\r\n");
     tokio::time::sleep(Duration::from_millis(300)).await;
     drop(server);
 
     let text = std::fs::read_to_string(&log_path).expect("the log");
     let _ = std::fs::remove_file(&log_path);
-    let lines: Vec<Value> = text.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
     let errors: Vec<&Value> = lines.iter().filter(|line| line["level"] == "ERROR").collect();
-    assert!(errors.is_empty(), "a client's fault was logged as an error: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "a client's fault was logged as an error: {errors:#?}"
+    );
     assert!(
         lines
             .iter()

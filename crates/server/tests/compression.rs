@@ -11,11 +11,16 @@ async fn json_is_compressed_when_asked_and_event_streams_never_are() {
     let app = spawn_app().await;
     let ada = app.user("ada").await;
     for n in 0..5 {
-        app.create_palette(&ada, ada.personal_team_id, &format!("Palette {n}")).await;
+        app.create_palette(&ada, ada.personal_team_id, &format!("Palette {n}"))
+            .await;
     }
     let plain = app.get("/api/palettes/").auth(&ada).send().await;
     assert_eq!(plain.status, 200);
-    assert_eq!(plain.header("content-encoding"), None, "nothing asked, nothing compressed");
+    assert_eq!(
+        plain.header("content-encoding"),
+        None,
+        "nothing asked, nothing compressed"
+    );
 
     let gzipped = app
         .get("/api/palettes/")

@@ -218,7 +218,10 @@ async fn the_change_listener_keeps_to_the_direct_url_when_the_pool_goes_through_
     let proxy = proxy.into_inner().expect("the proxy");
     let started = Instant::now();
     while !app.state.team_cache().is_live() {
-        assert!(started.elapsed() < Duration::from_secs(10), "the listener never connected");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the listener never connected"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     proxy.cut();

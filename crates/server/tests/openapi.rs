@@ -120,14 +120,20 @@ fn each_version_document_names_its_own_write_bodies() {
     let v1 = server::spec::document(Some(ApiVersion::V1));
     let v2 = server::spec::document(Some(ApiVersion::V2));
     for method in ["post", "put"] {
-        let path = if method == "post" { "/api/palettes" } else { "/api/palettes/{id}" };
+        let path = if method == "post" {
+            "/api/palettes"
+        } else {
+            "/api/palettes/{id}"
+        };
         let (name, schema) = body_schema(v1, method, path);
         assert_eq!(name, "PaletteCreateV1");
         assert_eq!(schema["required"], serde_json::json!(["name", "owner_id"]), "{schema}");
-        assert!(schema["properties"].get("team_id").is_none(), "1.0 has no team_id: {schema}");
+        assert!(
+            schema["properties"].get("team_id").is_none(),
+            "1.0 has no team_id: {schema}"
+        );
         assert_eq!(
-            schema["properties"]["colors"]["items"]["$ref"],
-            "#/components/schemas/PaletteHexInput",
+            schema["properties"]["colors"]["items"]["$ref"], "#/components/schemas/PaletteHexInput",
             "1.0 colours are hex strings only: {schema}"
         );
         let (name, schema) = body_schema(v2, method, path);
