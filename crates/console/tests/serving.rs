@@ -3,7 +3,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{test, App};
 
-fn header_of<'a>(response: &'a actix_web::dev::ServiceResponse, name: header::HeaderName) -> &'a str {
+fn header_of(response: &actix_web::dev::ServiceResponse, name: header::HeaderName) -> &str {
     response
         .headers()
         .get(&name)

@@ -100,27 +100,10 @@ impl<S: Subscriber> Layer<S> for ClientFaults {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
-
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Lines {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .map_err(|_| std::io::Error::other("poisoned"))?
-                .extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::test_log::Lines;
 
     #[test]
     fn the_http_layers_errors_are_rate_limited_warnings() {
@@ -142,7 +125,7 @@ mod tests {
             }
             tracing::error!(target: "palettes::service", "an error of our own");
         });
-        let said = || String::from_utf8(lines.0.lock().expect("lines").clone()).expect("UTF-8");
+        let said = || lines.text();
         let started = Instant::now();
         while !said().contains(" WARN ") && started.elapsed() < Duration::from_secs(5) {
             std::thread::sleep(Duration::from_millis(10));

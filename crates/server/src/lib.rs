@@ -10,6 +10,8 @@ pub mod limits;
 mod ops;
 pub mod spec;
 pub mod telemetry;
+#[cfg(test)]
+mod test_log;
 
 pub use app::{build_app, openapi, AppState, Application};
 pub use config::{Cli, Command, Settings, DEFAULT_DATABASE_URL};

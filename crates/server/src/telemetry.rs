@@ -244,21 +244,7 @@ mod tests {
 
     #[test]
     fn the_database_driver_never_logs_below_info_whatever_the_level() {
-        #[derive(Clone, Default)]
-        struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-        impl std::io::Write for Lines {
-            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0
-                    .lock()
-                    .map_err(|_| std::io::Error::other("poisoned"))?
-                    .extend_from_slice(bytes);
-                Ok(bytes.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let lines = Lines::default();
+        let lines = crate::test_log::Lines::default();
         let writer = lines.clone();
         let subscriber = tracing_subscriber::registry()
             .with(log_filter("debug").expect("a filter"))
@@ -267,7 +253,7 @@ mod tests {
             tracing::debug!(target: "tokio_postgres::query", "executing statement s1 with parameters: [\"$argon2id$secret\"]");
             tracing::debug!(target: "palettes::service", "a debug line of our own");
         });
-        let logged = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("UTF-8");
+        let logged = lines.text();
         assert!(!logged.contains("argon2id"), "{logged}");
         assert!(logged.contains("a debug line of our own"), "{logged}");
     }
