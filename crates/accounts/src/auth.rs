@@ -87,6 +87,8 @@ pub struct Auth {
     /// Bumped whenever cached entries are dropped: a lookup that started
     /// before a drop must not cache what it read.
     epoch: AtomicU64,
+    /// Logins and password checks the throttle refused (429).
+    throttled: AtomicU64,
 }
 
 impl std::fmt::Debug for Auth {
@@ -118,7 +120,22 @@ impl Auth {
             throttle: Throttle::new(settings.throttle),
             trust_forwarded_for: settings.trust_forwarded_for,
             epoch: AtomicU64::new(0),
+            throttled: AtomicU64::new(0),
         }
+    }
+
+    /// How many logins and password checks the throttle has refused.
+    pub fn throttle_rejections(&self) -> u64 {
+        self.throttled.load(AtomicOrdering::Relaxed)
+    }
+
+    /// Begins `turn`'s attempt, counting a refusal.
+    async fn begin<'a>(&self, turn: &'a Turn<'a>) -> Result<Attempt<'a>, u64> {
+        let begun = begin_when_free(turn).await;
+        if begun.is_err() {
+            self.throttled.fetch_add(1, AtomicOrdering::Relaxed);
+        }
+        begun
     }
 
     /// The password hasher.
@@ -225,7 +242,7 @@ impl Auth {
         if let Some(user) = self.cached_login(&key) {
             return Ok(user);
         }
-        let attempt = begin_when_free(&turn).await.map_err(ApiError::too_many_requests)?;
+        let attempt = self.begin(&turn).await.map_err(ApiError::too_many_requests)?;
         let epoch = self.epoch.load(AtomicOrdering::SeqCst);
         match self.check_login(pool, username, password).await {
             Ok(Some(user)) => {
@@ -308,7 +325,7 @@ impl Auth {
         password: String,
     ) -> Result<(), AccountError> {
         let turn = self.throttle.turn(client, &user.username).await;
-        let attempt = begin_when_free(&turn).await.map_err(AccountError::TooManyAttempts)?;
+        let attempt = self.begin(&turn).await.map_err(AccountError::TooManyAttempts)?;
         let verified = if password.len() > PASSWORD_BYTES.1 {
             Ok(false)
         } else {

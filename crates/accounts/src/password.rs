@@ -2,6 +2,7 @@
 //! flood of logins can neither starve the rest of the service nor grow memory.
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::rand_core::OsRng;
@@ -91,6 +92,8 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Clone)]
 pub struct PasswordHasher {
     jobs: std::sync::mpsc::Sender<Job>,
+    /// Jobs sent and not yet begun.
+    waiting: Arc<AtomicUsize>,
 }
 
 impl PasswordHasher {
@@ -118,17 +121,32 @@ impl PasswordHasher {
                 tracing::error!(%error, "could not start a password hashing thread");
             }
         }
-        Self { jobs }
+        Self {
+            jobs,
+            waiting: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// Hashes and verifications waiting for a thread.
+    pub fn queue_depth(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
         let (reply, result) = tokio::sync::oneshot::channel();
         let span = tracing::Span::current();
+        let waiting = Arc::clone(&self.waiting);
+        waiting.fetch_add(1, Ordering::Relaxed);
+        let begun = Arc::clone(&waiting);
         self.jobs
             .send(Box::new(move || {
+                begun.fetch_sub(1, Ordering::Relaxed);
                 let _ = reply.send(span.in_scope(work));
             }))
-            .map_err(|_| anyhow::anyhow!("the password hashing threads are gone"))?;
+            .map_err(|_| {
+                waiting.fetch_sub(1, Ordering::Relaxed);
+                anyhow::anyhow!("the password hashing threads are gone")
+            })?;
         result
             .await
             .map_err(|_| anyhow::anyhow!("a password hashing thread stopped"))
@@ -200,5 +218,36 @@ mod tests {
         for hash in ["", "not a hash", "$argon2id$v=19$m=19456,t=2,p=1$", "$md5$abc$def"] {
             assert!(!verify_password(b"anything", hash), "{hash}");
         }
+    }
+
+    #[actix_web::test]
+    async fn the_queue_depth_counts_jobs_waiting_for_a_thread() {
+        let hasher = PasswordHasher::new(1);
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let busy = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.run(move || blocked.recv().is_ok()).await }
+        });
+        let waiting: Vec<_> = (0..2)
+            .map(|_| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.run(|| true).await })
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        while hasher.queue_depth() != 2 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{}",
+                hasher.queue_depth()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        release.send(()).expect("the busy job");
+        assert!(busy.await.expect("joined").expect("ran"));
+        for job in waiting {
+            assert!(job.await.expect("joined").expect("ran"));
+        }
+        assert_eq!(hasher.queue_depth(), 0);
     }
 }

@@ -38,6 +38,7 @@ pub struct AppState {
     request_timeout: web::Data<crate::limits::RequestTimeout>,
     trust_forwarded_proto: web::Data<crate::headers::TrustForwardedProto>,
     cors_allowed_origins: Arc<Vec<String>>,
+    metrics: web::Data<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -57,13 +58,19 @@ impl AppState {
         });
         let team_cache = Arc::new(teams::TeamCache::new(settings.team_cache_capacity));
         let directory: Arc<dyn accounts::TeamDirectory> = Arc::new(teams::Directory::new(Arc::clone(&team_cache)));
+        let pool = web::Data::new(pool);
+        let auth = web::Data::new(auth);
+        let team_cache = web::Data::from(team_cache);
+        let hub = web::Data::from(events::Hub::new(settings.hub_settings()));
+        let metrics = crate::metrics::Metrics::new(pool.clone(), auth.clone(), hub.clone(), team_cache.clone());
         Self {
-            pool: web::Data::new(pool),
-            auth: web::Data::new(auth),
+            pool,
+            auth,
             directory: web::Data::from(directory),
-            team_cache: web::Data::from(team_cache),
+            team_cache,
             cursor_key: web::Data::new(CursorKey::new()),
-            hub: web::Data::from(events::Hub::new(settings.hub_settings())),
+            hub,
+            metrics: web::Data::new(metrics),
             request_timeout: web::Data::new(crate::limits::RequestTimeout(settings.request_timeout)),
             trust_forwarded_proto: web::Data::new(crate::headers::TrustForwardedProto(settings.trust_forwarded_proto)),
             cors_allowed_origins: Arc::new(settings.cors_allowed_origins.clone()),
@@ -254,6 +261,7 @@ pub fn build_app(
         .app_data(state.hub.clone())
         .app_data(state.request_timeout.clone())
         .app_data(state.trust_forwarded_proto.clone())
+        .app_data(state.metrics.clone())
         .app_data(routes.clone());
     routes_of(app)
         .into_app()

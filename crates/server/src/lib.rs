@@ -7,6 +7,7 @@ pub mod config;
 pub mod headers;
 mod http_faults;
 pub mod limits;
+pub mod metrics;
 mod ops;
 pub mod spec;
 pub mod telemetry;

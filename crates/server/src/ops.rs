@@ -47,52 +47,14 @@ fn unavailable() -> HttpResponse {
         .json(json!({"status": "unavailable", "database": "unreachable"}))
 }
 
-/// Prometheus metrics of the process and its database pool.
+/// Prometheus metrics: requests by route and status, the pool, password
+/// hashing, the login throttle, event streams, the process (see `crate::metrics`).
 #[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 #[get("/metrics")]
-async fn metrics(
-    pool: web::Data<Pool>,
-    team_cache: web::Data<teams::TeamCache>,
-    hub: web::Data<events::Hub>,
-) -> HttpResponse {
-    let status = pool.status();
-    let mut body = String::new();
-    let mut gauge = |name: &str, help: &str, value: usize| {
-        body.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
-    };
-    gauge(
-        "palette_api_db_pool_max_size",
-        "Most connections the pool opens.",
-        status.max_size,
-    );
-    gauge("palette_api_db_pool_size", "Connections open now.", status.size);
-    gauge(
-        "palette_api_db_pool_available",
-        "Idle connections ready for use.",
-        status.available,
-    );
-    gauge(
-        "palette_api_db_pool_waiting",
-        "Requests waiting for a connection.",
-        status.waiting,
-    );
-    gauge(
-        "palette_api_team_cache_live",
-        "1 while change notices are heard and the teams cache is in use, else 0.",
-        usize::from(team_cache.is_live()),
-    );
-    gauge(
-        "palette_api_event_streams",
-        "Live event streams open on this instance.",
-        hub.open_streams(),
-    );
-    let statements = database::pool::statements_executed();
-    body.push_str(&format!(
-        "# HELP palette_api_db_statements_total SQL statements sent to PostgreSQL.\n\
-         # TYPE palette_api_db_statements_total counter\n\
-         palette_api_db_statements_total {statements}\n"
-    ));
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body)
+async fn metrics(metrics: web::Data<crate::metrics::Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render())
 }
 
 /// Registers the ops endpoints.

@@ -147,6 +147,11 @@ impl RootSpanBuilder for RequestSpan {
             .map_or(generated, str::to_owned);
         request.extensions_mut().insert(RequestIdValue(request_id.clone()));
         request.extensions_mut().insert(RequestStart(std::time::Instant::now()));
+        // Active until the request is dropped, however it ends.
+        if let Some(metrics) = request.app_data::<actix_web::web::Data<crate::metrics::Metrics>>() {
+            let active = metrics.clone().into_inner().begin();
+            request.extensions_mut().insert(active);
+        }
         let span = tracing_actix_web::root_span!(level = tracing::Level::INFO, request, x_request_id = %request_id);
         let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
             propagator.extract(&RequestHeaders(request.headers()))
@@ -190,6 +195,10 @@ impl RootSpanBuilder for RequestSpan {
             span.record("otel.name", format!("{} {route}", request.method()));
         }
         let route = matched.unwrap_or_else(|| "unmatched".to_owned());
+        let metrics = request.and_then(|r| r.app_data::<actix_web::web::Data<crate::metrics::Metrics>>());
+        if let (Some(metrics), Some(request), Some(ms)) = (metrics, request, latency_ms) {
+            metrics.observe(request.method().as_str(), &route, status, ms / 1000.0);
+        }
         span.in_scope(|| {
             tracing::info!(
                 target: "palette_api::access",

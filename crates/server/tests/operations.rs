@@ -146,7 +146,7 @@ async fn swagger_ui_and_the_spec_are_served() {
 }
 
 #[actix_web::test]
-async fn metrics_report_the_database_pool() {
+async fn metrics_report_requests_the_database_pool_and_the_process() {
     let app = spawn_app().await;
     let metrics = app.get("/metrics").send().await;
     assert_eq!(metrics.status, 200);
@@ -160,8 +160,74 @@ async fn metrics_report_the_database_pool() {
         "the change listener is connected: {}",
         metrics.text
     );
-    let uncached = spawn_app_with(|settings| settings.team_cache_capacity = 0).await;
+    // Requests by method, route pattern (the path had its trailing slash) and status.
+    let ada = app.user("ada").await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/users/me/").auth(&ada).send().await.status, 200);
+    }
+    let missing = app.get("/api/palettes/999999/").auth(&ada).send().await;
+    assert_eq!(missing.status, 404);
+    let wrong = app.get("/api/users/me/").basic("ada", "not the password").send().await;
+    assert_eq!(wrong.status, 401);
+    let metrics = app.get("/metrics").send().await;
+    let text = &metrics.text;
+    let line = |prefix: &str| {
+        text.lines()
+            .find(|line| line.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starts with {prefix}: {text}"))
+            .to_owned()
+    };
+    let me = "http_server_request_duration_seconds_count{http_request_method=\"GET\",http_route=\"/api/users/me\",http_response_status_code=\"200\"}";
+    assert_eq!(line(me), format!("{me} 3"));
+    assert!(line("http_server_request_duration_seconds_bucket{http_request_method=\"GET\",http_route=\"/api/palettes/{id}\",http_response_status_code=\"404\"").contains("le="));
+    assert!(
+        text.contains("http_route=\"/api/users/me\",http_response_status_code=\"401\""),
+        "{text}"
+    );
+    assert_eq!(
+        line("http_server_active_requests "),
+        "http_server_active_requests 1",
+        "the scrape itself"
+    );
+    for name in [
+        "palette_api_password_hash_queue ",
+        "palette_api_login_throttle_rejections_total ",
+        "palette_api_event_streams ",
+        "palette_api_db_statements_total ",
+        "process_cpu_seconds_total ",
+        "process_resident_memory_bytes ",
+        "process_open_fds ",
+        "process_max_fds ",
+    ] {
+        line(name);
+    }
+    assert!(
+        text.contains(&format!(
+            "palette_api_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{text}"
+    );
+    let uncached = spawn_app_with(|settings| {
+        settings.team_cache_capacity = 0;
+        settings.login_failures_per_address_and_username = 1;
+    })
+    .await;
+    uncached.user("bo").await;
+    let refused = loop {
+        let guess = uncached.get("/api/users/me/").basic("bo", "a wrong guess").send().await;
+        if guess.status == 429 {
+            break guess;
+        }
+        assert_eq!(guess.status, 401);
+    };
+    assert_eq!(refused.status, 429);
     let metrics = uncached.get("/metrics").send().await;
+    assert!(
+        metrics.text.contains("palette_api_login_throttle_rejections_total 1\n"),
+        "{}",
+        metrics.text
+    );
     assert!(
         metrics.text.contains("palette_api_team_cache_live 0"),
         "{}",
