@@ -120,7 +120,8 @@ fn read_filters(query: &[(String, String)]) -> Result<Filters, FieldErrors> {
     security(("basic" = []), ("bearer" = [])),
     params(
         ("team" = Option<i64>, Query, description = "Only this team's palettes; a team I am not in gives an empty list. An empty value is a 400"),
-        ("search" = Option<String>, Query, description = "Only palettes whose name contains this text, ignoring case. An empty value is no filter: every name contains the empty text"),
+        ("search" = Option<String>, Query, pattern = r"^[^\x00]*$",
+            description = "Only palettes whose name contains this text, ignoring case (no NUL character). An empty value is no filter: every name contains the empty text"),
         ("color" = Option<String>, Query, min_length = 1, pattern = "^#?([0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$", description = "Only palettes containing this colour (any accepted form, e.g. `#ABC`). An empty value is a 400"),
         ("ordering" = inline(Option<PaletteOrdering>), Query, description = "Sort order; by id (creation order) when absent. An empty value is a 400"),
         Page,
