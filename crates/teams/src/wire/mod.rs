@@ -253,7 +253,7 @@ mod tests {
                     "description": "1 to 150 characters after trimming; unique ignoring case among non-personal teams.",
                     "maxLength": 150,
                     "minLength": 1,
-                    "pattern": "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+                    "pattern": "^[^\\x00]*[^\\x00\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
                 }}
             })
         );
@@ -267,7 +267,7 @@ mod tests {
                     "description": "1 to 150 characters after trimming; unchanged when absent.",
                     "maxLength": 150,
                     "minLength": 1,
-                    "pattern": "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+                    "pattern": "^[^\\x00]*[^\\x00\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000][^\\x00]*$"
                 }}
             })
         );
