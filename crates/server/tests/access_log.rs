@@ -3,10 +3,8 @@
 //! and no password, token, ticket or `Authorization` header anywhere in the
 //! log of a run that used them all.
 
-use std::process::{Command, Stdio};
-
-use std::time::{Duration, Instant};
-use test_support::process::{free_port, ServerProcess};
+use std::time::Duration;
+use test_support::process::LoggedServer;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -15,32 +13,14 @@ use serde_json::{json, Value};
 #[actix_web::test]
 async fn every_request_gets_one_access_line_and_no_secret_reaches_the_log() {
     let database = test_support::db::create_database().await;
-    let port = free_port();
-    let log_path = std::env::temp_dir().join(format!("palette-access-{port}.log"));
-    let log = std::fs::File::create(&log_path).expect("a log file");
-    let server = ServerProcess::spawn(
-        Command::new(env!("CARGO_BIN_EXE_palette-api"))
-            .env("DATABASE_URL", &database.url)
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("LOG_LEVEL", "debug")
-            .env("LOG_FORMAT", "json")
-            .stdout(Stdio::from(log.try_clone().expect("the log file")))
-            .stderr(Stdio::from(log)),
-    );
-    let api = format!("http://127.0.0.1:{port}");
+    let server = LoggedServer::start(
+        env!("CARGO_BIN_EXE_palette-api"),
+        &database.url,
+        &[("LOG_LEVEL", "debug")],
+    )
+    .await;
+    let api = format!("http://127.0.0.1:{}", server.port);
     let client = awc::Client::builder().timeout(Duration::from_secs(10)).finish();
-    let started = Instant::now();
-    while client
-        .get(format!("{api}/healthz"))
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .ok()
-        != Some(200)
-    {
-        assert!(started.elapsed() < Duration::from_secs(20), "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let password = "correct horse battery staple";
     let basic = format!("Basic {}", STANDARD.encode(format!("ada:{password}")));
     let v2 = "application/vnd.photoroom+json; version=2.0";
@@ -97,11 +77,7 @@ async fn every_request_gets_one_access_line_and_no_secret_reaches_the_log() {
         .await
         .expect("a guess");
     assert_eq!(wrong.status(), 401);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    drop(server);
-
-    let text = std::fs::read_to_string(&log_path).expect("the log");
-    let _ = std::fs::remove_file(&log_path);
+    let text = server.stop().await;
     for secret in [
         password,
         "a wrong guess!",

@@ -4,18 +4,14 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-use test_support::process::{free_port, ServerProcess};
+use test_support::process::LoggedServer;
 
 /// Sends `head` on a new connection and returns what came back.
 fn exchange(port: u16, head: &[u8]) -> String {
-    // Nothing yet while the server starts.
-    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return String::new();
-    };
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("a connection");
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .expect("a timeout");
@@ -29,23 +25,8 @@ fn exchange(port: u16, head: &[u8]) -> String {
 #[actix_web::test]
 async fn long_urls_get_414_and_malformed_heads_are_warnings_not_errors() {
     let database = test_support::db::create_database().await;
-    let port = free_port();
-    let log_path = std::env::temp_dir().join(format!("palette-client-faults-{port}.log"));
-    let log = std::fs::File::create(&log_path).expect("a log file");
-    let server = ServerProcess::spawn(
-        Command::new(env!("CARGO_BIN_EXE_palette-api"))
-            .env("DATABASE_URL", &database.url)
-            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-            .env("LOG_FORMAT", "json")
-            .stdout(Stdio::from(log.try_clone().expect("the log file")))
-            .stderr(Stdio::from(log)),
-    );
-    let started = Instant::now();
-    while !exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 200")
-    {
-        assert!(started.elapsed() < Duration::from_secs(20), "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = LoggedServer::start(env!("CARGO_BIN_EXE_palette-api"), &database.url, &[]).await;
+    let port = server.port;
 
     let long = |bytes: usize, accept: &str| {
         format!(
@@ -79,11 +60,7 @@ async fn long_urls_get_414_and_malformed_heads_are_warnings_not_errors() {
         format!("GET / HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n", "b".repeat(200_000)).as_bytes(),
     );
     exchange(port, b"NOT HTTP AT ALL\r\n\r\n");
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    drop(server);
-
-    let text = std::fs::read_to_string(&log_path).expect("the log");
-    let _ = std::fs::remove_file(&log_path);
+    let text = server.stop().await;
     let lines: Vec<Value> = text
         .lines()
         .filter_map(|line| serde_json::from_str(line).ok())
