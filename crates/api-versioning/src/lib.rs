@@ -22,7 +22,7 @@ pub mod respond;
 mod routes;
 mod version;
 
-pub use middleware::versioning;
+pub use middleware::{versioning, MAX_URL_BYTES, TARGET_LENGTH_HEADER};
 pub use routes::RouteTable;
 pub use version::{
     negotiate, negotiate_for, ApiVersion, SUPPORTED_VERSIONS, V1_MEDIA_TYPE, V2_MEDIA_TYPE, VENDOR_MEDIA_TYPE,

@@ -23,6 +23,12 @@ fn is_docs(path: &str) -> bool {
 /// request line of 64 KiB and more before any route sees it.)
 pub const MAX_URL_BYTES: usize = 8 * 1024;
 
+/// The header the server's connection reader adds when it had to cut a
+/// request line's target too long for the HTTP layer to hold (64 KiB and
+/// more): the target's real length in bytes. The cut target is still
+/// longer than [`MAX_URL_BYTES`], so such a request gets the same 414.
+pub const TARGET_LENGTH_HEADER: &str = "x-palette-api-target-length";
+
 fn is_api(path: &str) -> bool {
     (path == "/api" || path.starts_with("/api/")) && !is_docs(path)
 }
@@ -71,6 +77,14 @@ pub async fn versioning(
     let routes = req.app_data::<web::Data<RouteTable>>().cloned();
     let routes = routes.as_ref().map(|routes| routes.get_ref());
     let url_bytes = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    // A cut target says how long it was (a client that sends the header
+    // itself only changes the length its own 414 names).
+    let url_bytes = req
+        .headers()
+        .get(TARGET_LENGTH_HEADER)
+        .and_then(|value| value.to_str().ok()?.parse::<usize>().ok())
+        .filter(|&length| url_bytes > MAX_URL_BYTES && length > url_bytes)
+        .unwrap_or(url_bytes);
     if url_bytes > MAX_URL_BYTES {
         // In the version asked for, when it can be told.
         let version = negotiate_for(req.headers().get(header::ACCEPT), &[]).ok();
@@ -361,5 +375,21 @@ mod tests {
         assert_eq!(v1.status(), StatusCode::URI_TOO_LONG);
         let body: serde_json::Value = test::read_body_json(v1).await;
         assert!(body["detail"].is_string(), "the 1.0 shape: {body}");
+
+        // A target the connection reader cut names its real length; the
+        // header alone refuses nothing.
+        let cut = test::TestRequest::get()
+            .uri(&format!("/api/teams?q={}", "a".repeat(2 * MAX_URL_BYTES)))
+            .insert_header((TARGET_LENGTH_HEADER, "100000"))
+            .to_request();
+        let cut = test::call_service(&app, cut).await;
+        assert_eq!(cut.status(), StatusCode::URI_TOO_LONG);
+        let body: serde_json::Value = test::read_body_json(cut).await;
+        assert!(body["detail"].as_str().is_some_and(|d| d.contains("100000 bytes")), "{body}");
+        let short = test::TestRequest::get()
+            .uri("/api/teams?q=a")
+            .insert_header((TARGET_LENGTH_HEADER, "100000"))
+            .to_request();
+        assert_eq!(test::call_service(&app, short).await.status(), StatusCode::OK);
     }
 }

@@ -7,7 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 use anyhow::Context;
 use api_versioning::{body, versioning, RouteTable};
 use database::listen::{Change, Notice};
@@ -326,29 +326,30 @@ impl Application {
         let listener =
             TcpListener::bind(settings.bind_addr).with_context(|| format!("binding {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
-        let factory_state = state.clone();
-        let mut server = HttpServer::new(move || build_app(&factory_state))
-            // Event streams write small frames that must leave at once, not
-            // wait for the client's delayed ACK (Nagle's algorithm).
-            .tcp_nodelay(true)
-            .shutdown_timeout(settings.shutdown_timeout.as_secs())
-            .listen(listener)?;
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers);
-        }
-        // actix counts connections per worker.
-        let workers = settings
-            .workers
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-        let connections = settings.connection_limit();
-        server = server.max_connections((connections / workers.max(1)).max(1));
-        tracing::info!(connections, "at most this many client connections at once");
-        tracing::info!(%address, "listening on http://{address}");
+        let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
+            (Some(cert), Some(key)) => Some(Arc::new(crate::serve::tls_config(cert, key)?)),
+            _ => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let serving = crate::serve::ServeSettings {
+            workers: settings
+                .workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+            max_connections: settings.connection_limit(),
+            shutdown_timeout: settings.shutdown_timeout,
+            tls,
+        };
+        let server = crate::serve::server(listener, &serving, state.clone())?;
+        tracing::info!(
+            connections = serving.max_connections,
+            "at most this many client connections at once"
+        );
+        tracing::info!(%address, "listening on {scheme}://{address}");
         state.hub.spawn(pool.clone());
         let listener_task = state.listen_for_changes(direct_url.to_owned());
         Ok(Self {
             port: address.port(),
-            server: server.run(),
+            server,
             state,
             listener_task,
         })

@@ -167,6 +167,25 @@ pub struct Settings {
     #[arg(long, env = "TRUST_FORWARDED_PROTO", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub trust_forwarded_proto: bool,
 
+    /// PEM certificate chain to serve HTTPS with (rustls; HTTP/2 and
+    /// HTTP/1.1 by ALPN). Set together with `TLS_KEY_FILE`; plain HTTP when
+    /// neither is set.
+    #[arg(long, env = "TLS_CERT_FILE", requires = "tls_key_file", global = true)]
+    pub tls_cert_file: Option<std::path::PathBuf>,
+
+    /// PEM private key (PKCS #8, PKCS #1 or SEC1) of `TLS_CERT_FILE`.
+    #[arg(long, env = "TLS_KEY_FILE", requires = "tls_cert_file", global = true)]
+    pub tls_key_file: Option<std::path::PathBuf>,
+
+    /// Sentry DSN: panics and 500s are reported there when set, with the
+    /// request's route, request id and trace id, never credentials or bodies.
+    #[arg(long, env = "SENTRY_DSN", value_parser = parse_secret, hide_env_values = true, global = true)]
+    pub sentry_dsn: Option<SecretString>,
+
+    /// The environment Sentry files reports under (`production`, `staging`).
+    #[arg(long, env = "SENTRY_ENVIRONMENT", global = true)]
+    pub sentry_environment: Option<String>,
+
     /// Seconds in-flight requests get to finish on SIGINT or SIGTERM.
     #[arg(long = "shutdown-timeout-secs", env = "SHUTDOWN_TIMEOUT_SECS", default_value = "30", value_parser = parse_secs, global = true)]
     pub shutdown_timeout: Duration,

@@ -8,8 +8,9 @@
 //! - a `Content-Security-Policy` on the API docs (Swagger UI is served from
 //!   the binary: scripts and styles from this origin only, no framing) and
 //!   `default-src 'none'` on everything else, which is data, not pages;
-//! - `Strict-Transport-Security` when the request came over HTTPS, as a
-//!   trusted proxy says (`TRUST_FORWARDED_PROTO`);
+//! - `Strict-Transport-Security` when the request came over HTTPS: served
+//!   with TLS here (`TLS_CERT_FILE`), or as a trusted proxy says
+//!   (`TRUST_FORWARDED_PROTO`);
 //! - CORS for the origins of `CORS_ALLOWED_ORIGINS` only ([`cors`]).
 
 use actix_web::body::MessageBody;
@@ -41,7 +42,8 @@ pub async fn security_headers(
     let trust_proto = req
         .app_data::<web::Data<TrustForwardedProto>>()
         .is_some_and(|trust| trust.0);
-    let over_https = req.connection_info().scheme() == "https" && (trust_proto || req.app_config().secure());
+    // Served over TLS here, or by a trusted proxy that says so.
+    let over_https = req.app_config().secure() || (trust_proto && req.connection_info().scheme() == "https");
     let mut response = next.call(req).await?;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -7,8 +7,10 @@ pub mod config;
 pub mod headers;
 mod http_faults;
 pub mod limits;
+mod long_targets;
 pub mod metrics;
 mod ops;
+pub mod serve;
 pub mod spec;
 pub mod telemetry;
 #[cfg(test)]
