@@ -47,6 +47,29 @@ pub async fn register(
     .await
 }
 
+diesel::define_sql_function! {
+    /// PostgreSQL's `strpos`: where `needle` starts in `haystack`, from 1; 0 when absent.
+    fn strpos(haystack: diesel::sql_types::Text, needle: diesel::sql_types::Text) -> diesel::sql_types::Integer;
+}
+
+/// Every user, by id, or those whose username contains `search` ignoring
+/// case (after the NFKC normalisation usernames get); for operators.
+pub async fn list_users(conn: &mut AsyncPgConnection, search: Option<&str>) -> QueryResult<Vec<User>> {
+    let mut query = users::table.select(User::as_select()).order(users::id).into_boxed();
+    if let Some(search) = search {
+        let search = crate::model::normalize_username(search);
+        query = query.filter(strpos(lower(users::username), lower(search)).gt(0));
+    }
+    query.load(conn).await
+}
+
+/// The id of the user with this username, ignoring case (after NFKC
+/// normalisation, as a login does).
+pub async fn user_id_named(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<i64>> {
+    let username = crate::model::normalize_username(username);
+    crate::query::user_id_named(&username).first(conn).await.optional()
+}
+
 /// A user with their teams.
 pub async fn account(
     conn: &mut AsyncPgConnection,
@@ -75,11 +98,21 @@ pub async fn change_password(
     };
     auth.verify_current_password(client, user, stored, change.current)
         .await?;
-    let hash = auth.hasher().hash(change.new).await.map_err(AccountError::Hashing)?;
+    set_password(pool, auth, user.id, change.new).await.map(drop)
+}
+
+/// Sets the password of `user_id` as a verified change does, without asking
+/// for the current one (an operator's reset): hashed while no connection is
+/// held, every token of the user revoked in the same transaction, their
+/// cached logins forgotten (other instances hear of it from the database's
+/// change notice). Returns how many tokens were revoked;
+/// `Database(NotFound)` when there is no such user.
+pub async fn set_password(pool: &Pool, auth: &Auth, user_id: i64, password: String) -> Result<usize, AccountError> {
+    let hash = auth.hasher().hash(password).await.map_err(AccountError::Hashing)?;
     let mut conn = pool.get().await?;
-    replace_password(&mut conn, user.id, &hash).await?;
-    auth.forget_user(user.id);
-    Ok(())
+    let revoked = replace_password(&mut conn, user_id, &hash).await?;
+    auth.forget_user(user_id);
+    Ok(revoked)
 }
 
 /// Deletes the account of `user_id` (their tokens, memberships and personal
@@ -312,19 +345,22 @@ async fn password_hash(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResul
 
 /// Replaces a password hash and revokes every token of the user, in one
 /// transaction: never a new password with the old tokens still valid.
-async fn replace_password(conn: &mut AsyncPgConnection, user_id: i64, password_hash: &str) -> QueryResult<()> {
+/// Returns how many tokens were revoked; `NotFound` when there is no such user.
+async fn replace_password(conn: &mut AsyncPgConnection, user_id: i64, password_hash: &str) -> QueryResult<usize> {
     conn.transaction(async move |conn| {
-        diesel::update(users::table.find(user_id))
+        let updated = diesel::update(users::table.find(user_id))
             .set((
                 users::password_hash.eq(password_hash),
                 users::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
             .await?;
+        if updated == 0 {
+            return Err(diesel::result::Error::NotFound);
+        }
         diesel::delete(api_tokens::table.filter(api_tokens::user_id.eq(user_id)))
             .execute(conn)
-            .await?;
-        Ok(())
+            .await
     })
     .await
 }

@@ -238,6 +238,19 @@ pub async fn list(
     Ok((rows, teams))
 }
 
+/// How many palettes each of `team_ids` has, as `(team id, count)` by team
+/// id, in one statement; a team without palettes is absent. For operators'
+/// listings (`palette-api teams list`).
+pub async fn palette_counts(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+    palettes::table
+        .filter(palettes::team_id.eq_any(team_ids))
+        .group_by(palettes::team_id)
+        .select((palettes::team_id, diesel::dsl::count_star()))
+        .order(palettes::team_id)
+        .load(conn)
+        .await
+}
+
 /// Palette `id` of `user_id`'s teams, with what `detail` asks of its team.
 pub async fn read(
     conn: &mut AsyncPgConnection,

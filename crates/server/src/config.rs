@@ -22,12 +22,18 @@ pub struct Cli {
 }
 
 /// The subcommands.
-#[derive(Debug, Clone, Copy, Subcommand, PartialEq, Eq)]
+#[derive(Debug, Clone, Subcommand, PartialEq, Eq)]
 pub enum Command {
     /// Create the database if needed, apply pending migrations, then serve the API (default).
     Serve,
     /// Create the database if needed, apply pending migrations, then exit.
     Migrate,
+    /// Operators' commands on users (list, create, set-password, delete), by the API's rules.
+    #[command(subcommand)]
+    Users(crate::cli::UsersCommand),
+    /// Operators' commands on teams (list).
+    #[command(subcommand)]
+    Teams(crate::cli::TeamsCommand),
 }
 
 /// Log output format.

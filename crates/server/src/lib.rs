@@ -3,6 +3,7 @@
 //! beyond the ops endpoints.
 
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod headers;
 mod http_faults;

@@ -106,6 +106,17 @@ impl TeamWithMembers {
     }
 }
 
+/// A team as operators list it: with its owners and how many members it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamSummary {
+    /// The team.
+    pub team: Team,
+    /// Its owners' usernames, by user id.
+    pub owners: Vec<String>,
+    /// How many members it has, owners included.
+    pub members: i64,
+}
+
 /// A new team row.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = teams)]

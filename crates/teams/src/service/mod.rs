@@ -6,6 +6,7 @@
 //!   members;
 //! - `members.rs`: memberships, roles, removing and leaving;
 //! - `invitations.rs`: inviting, accepting, declining, revoking;
+//! - `overview.rs`: every team at once, with counts, for operators;
 //!
 //! and here what they share: locking a team and its rules.
 //!
@@ -26,6 +27,7 @@
 
 mod invitations;
 mod members;
+mod overview;
 mod teams;
 
 use accounts::query::username_of;
@@ -44,6 +46,7 @@ use crate::wire::TeamMember;
 
 pub use self::invitations::{accept_invitation, invite, my_invitations, revoke_invitation, team_invitations};
 pub use self::members::{change_role, leave_or_decline, list_members, remove_member};
+pub use self::overview::{team_counts, team_summaries};
 pub use self::teams::{
     account_departure, create_team, delete_team, get_team, my_teams, rename_team, teams_with_members,
 };
