@@ -273,6 +273,8 @@ pub fn build_app(
         .wrap(from_fn(crate::telemetry::echo_request_id))
         // gzip or brotli when the client asks; event streams say `identity`.
         .wrap(actix_web::middleware::Compress::default())
+        // Inside the request logger (the request's id and span), outside all that sets the status.
+        .wrap(from_fn(crate::error_reporting::report_server_errors))
         .wrap(TracingLogger::<RequestSpan>::new())
         // An event stream's ticket leaves the URL before anything logs it.
         .wrap(from_fn(events::hide_ticket))

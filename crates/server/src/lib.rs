@@ -5,6 +5,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod error_reporting;
 pub mod headers;
 mod http_faults;
 pub mod limits;

@@ -26,6 +26,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Serve => {
             let _telemetry = telemetry::init(&settings)?;
+            let _error_reporting = server::error_reporting::init(&settings)?;
             Application::build(&settings).await?.run_until_stopped().await?;
             tracing::info!("stopped");
             Ok(ExitCode::SUCCESS)
