@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use tokio_postgres::error::SqlState;
 
+use crate::connect::{ConnectError, Target};
+
 /// What went wrong connecting to the database a URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
@@ -17,15 +19,18 @@ pub enum Problem {
     AuthenticationFailed(String),
     /// The server answered but has no database of that name.
     DatabaseMissing,
+    /// TLS could not be had as the URL's `sslmode` asks (see [`crate::connect`]).
+    Tls(String),
     /// Anything else the server said.
     Other(String),
 }
 
 /// Where a URL points, without its password: `user@host:port/database`.
 pub fn describe(database_url: &str) -> String {
-    let Ok(config) = database_url.parse::<tokio_postgres::Config>() else {
+    let Ok(target) = Target::parse(database_url) else {
         return "the configured database".to_owned();
     };
+    let config = target.config();
     let host = config
         .get_hosts()
         .first()
@@ -42,16 +47,18 @@ pub fn describe(database_url: &str) -> String {
 
 /// Connects once to the database `database_url` names; `None` when that works.
 pub async fn probe(database_url: &str, timeout: Duration) -> Option<Problem> {
-    let mut config = match database_url.parse::<tokio_postgres::Config>() {
-        Ok(config) => config,
+    let mut target = match Target::parse(database_url) {
+        Ok(target) => target,
+        Err(ConnectError::InvalidUrl(why)) => return Some(Problem::InvalidUrl(why)),
         Err(error) => return Some(Problem::InvalidUrl(error.to_string())),
     };
-    config.connect_timeout(timeout);
-    let connecting = config.connect(tokio_postgres::NoTls);
-    match tokio::time::timeout(timeout, connecting).await {
+    target.config_mut().connect_timeout(timeout);
+    match tokio::time::timeout(timeout, target.connect()).await {
         Err(_) => Some(Problem::Unreachable(format!("no answer within {timeout:?}"))),
         Ok(Ok(_)) => None,
-        Ok(Err(error)) => Some(classify(&error)),
+        Ok(Err(ConnectError::Postgres(error))) => Some(classify(&error)),
+        Ok(Err(error @ ConnectError::Tls { .. })) => Some(Problem::Tls(error.to_string())),
+        Ok(Err(error)) => Some(Problem::Other(error.to_string())),
     }
 }
 
@@ -59,15 +66,7 @@ fn classify(error: &tokio_postgres::Error) -> Problem {
     let text = match error.as_db_error() {
         Some(db) => db.message().to_owned(),
         // "invalid configuration: password missing": the cause is in the chain.
-        None => {
-            let mut text = error.to_string();
-            let mut cause = std::error::Error::source(error);
-            while let Some(inner) = cause {
-                text = format!("{text}: {inner}");
-                cause = inner.source();
-            }
-            text
-        }
+        None => crate::connect::with_causes(error),
     };
     match error.code() {
         Some(code) if *code == SqlState::INVALID_CATALOG_NAME => Problem::DatabaseMissing,
@@ -96,6 +95,7 @@ impl Problem {
             Self::DatabaseMissing => format!(
                 "the database of {target} does not exist, and it could not be created: create it, or give the user CREATEDB"
             ),
+            Self::Tls(why) => format!("cannot connect to {target}: {why}"),
             Self::Other(why) => format!("PostgreSQL refused {target}: {why}"),
         }
     }
@@ -115,16 +115,25 @@ mod tests {
 
     /// A server that asks for a password, as a stock Debian PostgreSQL does
     /// over TCP: it answers the startup message with `AuthenticationCleartextPassword`.
+    /// It offers no TLS: the `SSLRequest` that `sslmode=prefer` sends first gets an `N`.
     async fn password_wanting_server() -> u16 {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        const SSL_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f];
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         tokio::spawn(async move {
             let Ok((mut socket, _)) = listener.accept().await else {
                 return;
             };
+            let mut first = [0_u8; 8];
+            if socket.read_exact(&mut first).await.is_err() {
+                return;
+            }
             let mut startup = [0_u8; 512];
-            let _ = socket.read(&mut startup).await;
+            if first == SSL_REQUEST {
+                let _ = socket.write_all(b"N").await;
+                let _ = socket.read(&mut startup).await;
+            }
             let _ = socket.write_all(&[b'R', 0, 0, 0, 8, 0, 0, 0, 3]).await;
             let _ = socket.read(&mut startup).await;
         });

@@ -1,6 +1,7 @@
 //! The database of palette-api: the diesel schema of every table, the pooled
 //! async connections, the embedded migrations, the change-notice listener
-//! and start-up diagnostics.
+//! and start-up diagnostics. Every connection is opened by [`connect`], which
+//! applies the URL's `sslmode` (TLS with rustls).
 //!
 //! The schema lives in one crate so that diesel's `table!` declarations can
 //! see each other. Each table belongs to one domain crate (`users` and
@@ -11,6 +12,7 @@
 //! such as teams' `member_team_ids`, which palettes puts in its own
 //! statements) or calls the owner's service.
 
+pub mod connect;
 pub mod diagnose;
 pub mod listen;
 pub mod migrate;

@@ -18,10 +18,11 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::SimpleAsyncConnection;
 use futures_util::StreamExt;
 use tokio::task::JoinHandle;
-use tokio_postgres::NoTls;
+
+use crate::connect::Target;
 
 /// The channel the triggers notify.
 pub const CHANNEL: &str = "palette_api_changes";
@@ -116,15 +117,13 @@ pub fn spawn(database_url: String, on_notice: impl Fn(Notice) + Send + Sync + 's
 /// query and taken up again after it; the channel behind it keeps whatever
 /// arrives meanwhile.
 async fn listen(database_url: &str, on_notice: &impl Fn(Notice), listening: &mut bool) -> anyhow::Result<()> {
-    let mut config: tokio_postgres::Config = database_url.parse().context("reading the database URL")?;
-    config
+    let mut target = Target::parse(database_url).context("reading the database URL")?;
+    target
+        .config_mut()
         .application_name("palette-api listener")
         .connect_timeout(HEARTBEAT)
         .keepalives_idle(HEARTBEAT);
-    let (client, connection) = config.connect(NoTls).await.context("connecting")?;
-    let mut conn = AsyncPgConnection::try_from_client_and_connection(client, connection)
-        .await
-        .context("setting up the connection")?;
+    let mut conn = target.connect().await.context("connecting")?;
     conn.batch_execute(&format!("LISTEN {CHANNEL}"))
         .await
         .context("LISTEN")?;

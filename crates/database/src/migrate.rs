@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context};
 use diesel::connection::SimpleConnection;
-use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::connect;
 use crate::diagnose::{self, Problem};
 
 /// Every migration of `migrations/`, compiled into the binary.
@@ -20,10 +20,12 @@ const MIGRATION_LOCK_KEY: i64 = 0x70_61_6c_65_74_74_65;
 
 /// Applies pending migrations; returns the versions applied by this call.
 pub async fn run_pending(database_url: &str) -> anyhow::Result<Vec<String>> {
-    let url = database_url.to_owned();
+    let conn = connect::establish(database_url)
+        .await
+        .context("connecting to the database to migrate it")?;
     tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
-        let mut conn = <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&url)
-            .context("connecting to the database to migrate it")?;
+        // Blocks on this runtime's handle; the connection's task runs on it.
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
         SimpleConnection::batch_execute(&mut conn, &format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
             .context("taking the migration lock")?;
         let result = conn
@@ -71,7 +73,7 @@ pub async fn create_database_if_missing(database_url: &str) -> anyhow::Result<bo
         Some(problem) => bail!(problem.explain(&target)),
     }
     let (admin_url, name) = split_database_url(database_url)?;
-    let mut admin = AsyncPgConnection::establish(&admin_url)
+    let mut admin = connect::establish(&admin_url)
         .await
         .map_err(|error| anyhow!("{}: {error}", Problem::DatabaseMissing.explain(&target)))?;
     let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));

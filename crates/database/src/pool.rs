@@ -46,7 +46,8 @@ impl Default for PoolSettings {
     }
 }
 
-/// Builds the pool; connections are opened lazily, on first use.
+/// Builds the pool; connections are opened lazily, on first use, each with
+/// TLS as the URL's `sslmode` says (see [`crate::connect`]).
 pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<Pool> {
     let session_setup = format!(
         // Generic plans: our statements are prepared once per connection and
@@ -93,7 +94,7 @@ fn count_statements(event: InstrumentationEvent<'_>) {
 
 fn establish(url: &str, session_setup: String) -> BoxFuture<'_, diesel::ConnectionResult<AsyncPgConnection>> {
     async move {
-        let mut conn = AsyncPgConnection::establish(url).await?;
+        let mut conn = crate::connect::establish(url).await?;
         conn.set_instrumentation(count_statements);
         conn.batch_execute(&session_setup)
             .await

@@ -9,6 +9,7 @@
 //! Tests find PostgreSQL through `DATABASE_URL` (the server's default when
 //! unset); the role must be allowed to create databases.
 
+pub mod cluster;
 pub mod db;
 pub mod fault;
 mod http;
