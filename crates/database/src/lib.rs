@@ -19,6 +19,7 @@ pub mod migrate;
 pub mod pool;
 pub mod schema;
 pub mod secrets;
+pub mod trace;
 
 pub use diesel_async::AsyncPgConnection;
 pub use pool::{Conn, Pool, PoolSettings};

@@ -95,7 +95,7 @@ fn count_statements(event: InstrumentationEvent<'_>) {
 fn establish(url: &str, session_setup: String) -> BoxFuture<'_, diesel::ConnectionResult<AsyncPgConnection>> {
     async move {
         let mut conn = crate::connect::establish(url).await?;
-        conn.set_instrumentation(count_statements);
+        conn.set_instrumentation(crate::trace::StatementSpans::around(count_statements));
         conn.batch_execute(&session_setup)
             .await
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;

@@ -10,12 +10,19 @@
 //!   SQL statements sent;
 //! - the process: CPU seconds, resident memory, open and most file
 //!   descriptors (from `/proc`, on Linux), and the build.
+//!
+//! The HTTP server metrics are also OpenTelemetry instruments of the global
+//! meter provider, `http.server.request.duration` and
+//! `http.server.active_requests`, exported over OTLP when it is configured
+//! (see `telemetry`); without it they cost next to nothing.
 
 use std::sync::atomic::AtomicI64;
 use std::sync::Arc;
 
 use actix_web::web;
 use database::Pool;
+use opentelemetry::metrics::{Histogram as OtelHistogram, UpDownCounter};
+use opentelemetry::KeyValue;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
@@ -44,6 +51,66 @@ pub struct Metrics {
     registry: Registry,
     durations: Family<RequestLabels, Histogram>,
     active: Gauge<i64, AtomicI64>,
+    otel: HttpInstruments,
+}
+
+/// The OpenTelemetry instruments of the same requests.
+#[derive(Debug)]
+struct HttpInstruments {
+    durations: OtelHistogram<f64>,
+    active: UpDownCounter<i64>,
+}
+
+impl HttpInstruments {
+    /// The instruments, from the global meter provider (a no-op one until
+    /// telemetry installs its own).
+    fn new() -> Self {
+        let meter = opentelemetry::global::meter("palette-api");
+        Self {
+            durations: meter
+                .f64_histogram("http.server.request.duration")
+                .with_unit("s")
+                .with_description("Duration of HTTP server requests.")
+                .with_boundaries(DURATION_BUCKETS.to_vec())
+                .build(),
+            active: meter
+                .i64_up_down_counter("http.server.active_requests")
+                .with_unit("{request}")
+                .with_description("Number of active HTTP server requests.")
+                .build(),
+        }
+    }
+}
+
+/// A served request, as its metrics describe it.
+#[derive(Debug, Clone, Copy)]
+pub struct ServedRequest<'a> {
+    /// Its method.
+    pub method: &'a str,
+    /// The pattern of the route that served it; `None` when none did.
+    pub route: Option<&'a str>,
+    /// The response's status.
+    pub status: u16,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+}
+
+/// A method as the semantic conventions name it (`http.request.method`):
+/// one of HTTP's own, else `_OTHER`, so that made-up methods cannot make
+/// a series each.
+fn known_method(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "_OTHER",
+    }
 }
 
 /// What the service's parts say at each scrape.
@@ -66,11 +133,15 @@ struct ProcessState;
 
 /// A request being served; dropped when it is done, however it ends.
 #[derive(Debug)]
-pub struct ActiveRequest(Arc<Metrics>);
+pub struct ActiveRequest {
+    metrics: Arc<Metrics>,
+    attributes: [KeyValue; 2],
+}
 
 impl Drop for ActiveRequest {
     fn drop(&mut self) {
-        self.0.active.dec();
+        self.metrics.active.dec();
+        self.metrics.otel.active.add(-1, &self.attributes);
     }
 }
 
@@ -110,24 +181,47 @@ impl Metrics {
             registry,
             durations,
             active,
+            otel: HttpInstruments::new(),
         }
     }
 
-    /// Counts a request as being served until the returned guard is dropped.
-    pub fn begin(self: &Arc<Self>) -> ActiveRequest {
+    /// Counts a request (its method, and `http` or `https`) as being served
+    /// until the returned guard is dropped.
+    pub fn begin(self: &Arc<Self>, method: &str, scheme: &'static str) -> ActiveRequest {
         self.active.inc();
-        ActiveRequest(Arc::clone(self))
+        let attributes = [
+            KeyValue::new("http.request.method", known_method(method)),
+            KeyValue::new("url.scheme", scheme),
+        ];
+        self.otel.active.add(1, &attributes);
+        ActiveRequest {
+            metrics: Arc::clone(self),
+            attributes,
+        }
     }
 
-    /// Records a served request.
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    /// Records a served request that took `seconds` to its response's head.
+    pub fn observe(&self, request: &ServedRequest<'_>, seconds: f64) {
         self.durations
             .get_or_create(&RequestLabels {
-                http_request_method: method.to_owned(),
-                http_route: route.to_owned(),
-                http_response_status_code: status,
+                http_request_method: request.method.to_owned(),
+                http_route: request.route.unwrap_or("unmatched").to_owned(),
+                http_response_status_code: request.status,
             })
             .observe(seconds);
+        let mut attributes = vec![
+            KeyValue::new("http.request.method", known_method(request.method)),
+            KeyValue::new("http.response.status_code", i64::from(request.status)),
+            KeyValue::new("url.scheme", request.scheme),
+        ];
+        if let Some(route) = request.route {
+            attributes.push(KeyValue::new("http.route", route.to_owned()));
+        }
+        // A server's error is its status (the client's, 4xx, are not).
+        if request.status >= 500 {
+            attributes.push(KeyValue::new("error.type", request.status.to_string()));
+        }
+        self.otel.durations.record(seconds, &attributes);
     }
 
     /// The Prometheus text format (0.0.4) of every metric.
