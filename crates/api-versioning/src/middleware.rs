@@ -385,7 +385,10 @@ mod tests {
         let cut = test::call_service(&app, cut).await;
         assert_eq!(cut.status(), StatusCode::URI_TOO_LONG);
         let body: serde_json::Value = test::read_body_json(cut).await;
-        assert!(body["detail"].as_str().is_some_and(|d| d.contains("100000 bytes")), "{body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| d.contains("100000 bytes")),
+            "{body}"
+        );
         let short = test::TestRequest::get()
             .uri("/api/teams?q=a")
             .insert_header((TARGET_LENGTH_HEADER, "100000"))

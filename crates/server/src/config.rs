@@ -213,7 +213,7 @@ pub struct Settings {
     #[arg(long, env = "LOG_LEVEL", global = true)]
     pub log_level: Option<String>,
 
-    /// OTLP/HTTP collector URL (e.g. `http://localhost:4318`); traces are exported when set.
+    /// OTLP/HTTP collector URL (e.g. `http://localhost:4318`); traces, metrics and logs are exported when set.
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", global = true)]
     pub otel_exporter_otlp_endpoint: Option<String>,
 

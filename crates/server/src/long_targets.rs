@@ -27,7 +27,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// versioning middleware reads, so it refuses the cut one too.
 pub const HELD_TARGET_BYTES: usize = 2 * api_versioning::MAX_URL_BYTES;
 
-
 /// How much of a header line is looked at: a name and a short value.
 const HEADER_PREFIX_BYTES: usize = 64;
 
@@ -429,7 +428,11 @@ mod tests {
         let mut seen = Vec::new();
         reader.read_to_end(&mut seen).await.expect("read");
         let seen = String::from_utf8(seen).expect("text");
-        assert!(seen.contains(&format!("{TARGET_LENGTH_HEADER}: 80001\r\n")), "{}", &seen[..100]);
+        assert!(
+            seen.contains(&format!("{TARGET_LENGTH_HEADER}: 80001\r\n")),
+            "{}",
+            &seen[..100]
+        );
         assert!(seen.ends_with("\r\n\r\nGET /unfinish"));
         assert!(seen.len() < HELD_TARGET_BYTES + 200);
     }

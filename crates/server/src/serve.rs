@@ -94,9 +94,7 @@ pub fn server(listener: TcpListener, settings: &ServeSettings, state: AppState) 
             if secure {
                 http = http.secure();
             }
-            let app = build_app(&state)
-                .into_factory()
-                .map_err(|error| error.error_response());
+            let app = build_app(&state).into_factory().map_err(|error| error.error_response());
             let config = AppConfig::__priv_test_new(secure, address.to_string(), address);
             let http = http.finish(map_config(app, move |()| config.clone()));
             let acceptor = acceptor.clone();

@@ -137,6 +137,8 @@ pub fn init(settings: &Settings) -> anyhow::Result<TelemetryGuard> {
         .with(filter)
         .with(fmt)
         .with(crate::http_faults::ClientFaults::new())
+        // A request's logged errors, for its Sentry report if it ends in a 500.
+        .with(crate::error_reporting::RequestErrors)
         .with(traces)
         .with(logs)
         .try_init()?;

@@ -50,7 +50,10 @@ async fn long_urls_get_414_and_malformed_heads_are_warnings_not_errors() {
         let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap_or_default()).expect("JSON");
         assert_eq!(body["status"], 414);
         let length = format!("{} bytes", bytes + "/api/palettes/?name=".len());
-        assert!(body["detail"].as_str().is_some_and(|detail| detail.contains(&length)), "{body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|detail| detail.contains(&length)),
+            "{body}"
+        );
     }
     for bytes in [9_000, 100_000] {
         let v1 = exchange(port, long(bytes, "application/json").as_bytes());
@@ -65,7 +68,11 @@ async fn long_urls_get_414_and_malformed_heads_are_warnings_not_errors() {
         long(100_000, "application/json")
     );
     let answers = exchange(port, pipelined.as_bytes());
-    assert!(answers.starts_with("HTTP/1.1 4"), "{}", &answers[..answers.len().min(300)]);
+    assert!(
+        answers.starts_with("HTTP/1.1 4"),
+        "{}",
+        &answers[..answers.len().min(300)]
+    );
     assert_eq!(answers.matches("HTTP/1.1 414").count(), 1, "{answers}");
 
     // Malformed and oversized heads, each the client's fault.

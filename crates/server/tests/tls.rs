@@ -101,7 +101,10 @@ async fn https_speaks_http2_and_http1_by_alpn_with_hsts() {
         let response = response.await.expect("a response");
         assert_eq!(response.status().as_u16(), status, "{path}");
         assert_eq!(
-            response.headers().get("strict-transport-security").map(|v| v.as_bytes()),
+            response
+                .headers()
+                .get("strict-transport-security")
+                .map(|v| v.as_bytes()),
             Some(&b"max-age=31536000; includeSubDomains"[..]),
             "{path}"
         );
@@ -118,8 +121,17 @@ async fn https_speaks_http2_and_http1_by_alpn_with_hsts() {
         ),
     )
     .await;
-    assert!(answer.starts_with("HTTP/1.1 414"), "{}", &answer[..answer.len().min(300)]);
-    assert!(answer.to_ascii_lowercase().contains("strict-transport-security: max-age=31536000"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 414"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=31536000"),
+        "{answer}"
+    );
     assert!(answer.contains("application/problem+json"), "{answer}");
 
     // Plain HTTP is not spoken on the TLS port.
@@ -130,7 +142,11 @@ async fn https_speaks_http2_and_http1_by_alpn_with_hsts() {
         .expect("a request");
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), plain.read_to_end(&mut answer)).await;
-    assert!(!answer.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer));
+    assert!(
+        !answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
 }
 
 #[test]
