@@ -16,6 +16,13 @@ pub use etag::IfMatch;
 pub use input::Field;
 pub use pagination::{Cursor, CursorKey};
 
+/// Whether to believe the `X-Forwarded-Proto` (and `Forwarded: proto=`) of
+/// the proxy in front (`TRUST_FORWARDED_PROTO`), as `web::Data`: HSTS and
+/// the scheme of absolute URLs follow it. Without it, a request is HTTPS
+/// only when it came over this server's own TLS.
+#[derive(Debug, Clone, Copy)]
+pub struct TrustForwardedProto(pub bool);
+
 /// The user a request was authenticated as, left in the request's
 /// extensions by the authentication extractors for the access log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

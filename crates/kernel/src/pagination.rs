@@ -142,9 +142,23 @@ pub fn split_page<T>(mut rows: Vec<T>, limit: i64, cursor_of: impl Fn(&T) -> Cur
     }
 }
 
-/// The absolute URL of the next page: this request's URL with `cursor` set to `token`.
+/// The absolute URL of the next page: this request's URL with `cursor` set
+/// to `token`. Its host is the request's own (`Host`, or HTTP/2's authority),
+/// never a client's `X-Forwarded-Host`; its scheme is HTTPS when this server
+/// serves TLS, or when a trusted proxy says so ([`crate::TrustForwardedProto`]).
 pub fn next_page_url(req: &HttpRequest, token: &str) -> String {
-    let info = req.connection_info();
+    let trusted = req
+        .app_data::<actix_web::web::Data<crate::TrustForwardedProto>>()
+        .is_some_and(|trust| trust.0);
+    let secure = req.app_config().secure() || (trusted && req.connection_info().scheme() == "https");
+    let scheme = if secure { "https" } else { "http" };
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| req.uri().authority().map(actix_web::http::uri::Authority::as_str))
+        .unwrap_or_else(|| req.app_config().host())
+        .to_owned();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
         if key != "cursor" {
@@ -152,7 +166,7 @@ pub fn next_page_url(req: &HttpRequest, token: &str) -> String {
         }
     }
     query.append_pair("cursor", token);
-    format!("{}://{}{}?{}", info.scheme(), info.host(), req.path(), query.finish())
+    format!("{scheme}://{host}{}?{}", req.path(), query.finish())
 }
 
 #[cfg(test)]

@@ -19,9 +19,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-/// Whether to believe `X-Forwarded-Proto`.
-#[derive(Debug, Clone, Copy)]
-pub struct TrustForwardedProto(pub bool);
+pub use kernel::TrustForwardedProto;
 
 /// The docs page's policy: Swagger UI's own files, its inline styles, data
 /// images, the document fetched from this origin.

@@ -132,6 +132,19 @@ async fn team_lists_page_with_limit_and_cursor_in_both_versions() {
     let link = first.header("link").expect("Link header").to_owned();
     assert!(link.ends_with("rel=\"next\""), "{link}");
     assert!(link.contains("limit=3"), "{link}");
+    assert!(link.starts_with(&format!("<{}/api/teams?", app.address)), "{link}");
+    // A client's forwarding headers do not move the link elsewhere: no
+    // proxy is trusted here.
+    let forged = app
+        .get("/api/teams?limit=3")
+        .auth(&ada)
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "https")
+        .header("forwarded", "host=evil.example;proto=https")
+        .send()
+        .await;
+    let forged = forged.header("link").expect("Link header");
+    assert!(forged.starts_with(&format!("<{}/api/teams?", app.address)), "{forged}");
     let url = link.trim_start_matches('<').split('>').next().expect("url");
     let path = &url[url.find("/api/").expect("path")..];
     let second = app.get(path).auth(&ada).send().await;
