@@ -41,7 +41,8 @@ async fn a_body_that_stalls_is_a_408_and_its_connection_closes() {
 async fn a_slow_handler_with_its_body_in_is_still_a_503_not_a_408() {
     // A whole body, then a wait on the database (a palette locked by another
     // session) longer than the request timeout: the server's fault, 503.
-    let app = spawn_app_with(|settings| settings.request_timeout = Duration::from_millis(300)).await;
+    // Long enough for registration's password hash on a loaded machine.
+    let app = spawn_app_with(|settings| settings.request_timeout = Duration::from_millis(1000)).await;
     let ada = app.user("ada").await;
     let id = app.create_palette(&ada, ada.personal_team_id, "Locked").await;
     let mut conn = app.pool.get().await.expect("connection");
@@ -52,7 +53,7 @@ async fn a_slow_handler_with_its_body_in_is_still_a_503_not_a_408() {
             conn,
         )
         .await?;
-        tokio::time::sleep(Duration::from_millis(800)).await;
+        tokio::time::sleep(Duration::from_millis(2000)).await;
         Ok(())
     });
     let write = async {
