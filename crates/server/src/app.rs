@@ -39,6 +39,7 @@ pub struct AppState {
     trust_forwarded_proto: web::Data<crate::headers::TrustForwardedProto>,
     cors_allowed_origins: Arc<Vec<String>>,
     metrics: web::Data<crate::metrics::Metrics>,
+    connections: Arc<crate::idle::Connections>,
 }
 
 impl AppState {
@@ -62,7 +63,14 @@ impl AppState {
         let auth = web::Data::new(auth);
         let team_cache = web::Data::from(team_cache);
         let hub = web::Data::from(events::Hub::new(settings.hub_settings()));
-        let metrics = crate::metrics::Metrics::new(pool.clone(), auth.clone(), hub.clone(), team_cache.clone());
+        let connections = crate::idle::Connections::new(settings.connection_limit());
+        let metrics = crate::metrics::Metrics::new(
+            pool.clone(),
+            auth.clone(),
+            hub.clone(),
+            team_cache.clone(),
+            Arc::clone(&connections),
+        );
         Self {
             pool,
             auth,
@@ -71,6 +79,7 @@ impl AppState {
             cursor_key: web::Data::new(CursorKey::new()),
             hub,
             metrics: web::Data::new(metrics),
+            connections,
             request_timeout: web::Data::new(crate::limits::RequestTimeout(settings.request_timeout)),
             trust_forwarded_proto: web::Data::new(crate::headers::TrustForwardedProto(settings.trust_forwarded_proto)),
             cors_allowed_origins: Arc::new(settings.cors_allowed_origins.clone()),
@@ -140,6 +149,11 @@ impl AppState {
     /// The live events' fan-out.
     pub fn hub(&self) -> &events::Hub {
         &self.hub
+    }
+
+    /// The client connections open, closed when idle to make room.
+    pub fn connections(&self) -> &Arc<crate::idle::Connections> {
+        &self.connections
     }
 
     /// The database pool.

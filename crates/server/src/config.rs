@@ -86,7 +86,10 @@ pub struct Settings {
     pub workers: Option<usize>,
 
     /// Most client connections open at once, all workers together; past it
-    /// new connections wait in the listen backlog. By default three quarters
+    /// new connections wait in the listen backlog. From seven eighths of it
+    /// on, each new connection closes connections idle between requests
+    /// (the longest idle first), so clients are answered while a flood of
+    /// idle connections holds the rest. By default three quarters
     /// of the process' open-file limit, less what the database pool and the
     /// process need, so that a flood of connections cannot exhaust the file
     /// descriptors and stop the service from answering.

@@ -8,6 +8,7 @@ pub mod config;
 pub mod error_reporting;
 pub mod headers;
 mod http_faults;
+pub mod idle;
 pub mod limits;
 mod long_targets;
 pub mod metrics;

@@ -18,10 +18,12 @@
 
 use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use api_versioning::TARGET_LENGTH_HEADER;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::idle::Opened;
 
 /// Target bytes kept of a request line: beyond the longest URL the
 /// versioning middleware reads, so it refuses the cut one too.
@@ -67,7 +69,10 @@ struct Head {
     unfollowable: bool,
 }
 
-/// A connection's byte stream, with over-long request targets cut.
+/// A connection's byte stream, with over-long request targets cut. Since it
+/// knows where requests begin, it also says when the connection is idle
+/// between requests, so that it can be closed when connections run short
+/// (see [`crate::idle`]).
 #[derive(Debug)]
 pub struct LongTargets<S> {
     inner: S,
@@ -75,25 +80,34 @@ pub struct LongTargets<S> {
     /// Bytes ready for actix-http, from `pending[taken..]`.
     pending: Vec<u8>,
     taken: usize,
+    connection: Option<Opened>,
 }
 
 impl<S> LongTargets<S> {
-    /// Follows `inner` from the start of a request.
-    pub fn new(inner: S) -> Self {
+    /// Follows `inner` from the start of a request; `connection`, when
+    /// given, hears when it is idle.
+    pub fn new(inner: S, connection: Option<Opened>) -> Self {
         Self {
             inner,
             state: State::Line(Vec::new()),
             pending: Vec::new(),
             taken: 0,
+            connection,
         }
     }
 
-    /// Passes `inner` on untouched (HTTP/2, whose frames this does not read).
-    pub fn through(inner: S) -> Self {
+    /// Passes `inner` on untouched (HTTP/2, whose frames this does not
+    /// read; its connection is counted, never closed for being idle).
+    pub fn through(inner: S, connection: Option<Opened>) -> Self {
         Self {
             state: State::Through,
-            ..Self::new(inner)
+            ..Self::new(inner, connection)
         }
+    }
+
+    /// Whether the reader is between requests with nothing of the next read.
+    fn at_boundary(&self) -> bool {
+        matches!(&self.state, State::Line(held) if held.is_empty())
     }
 
     /// Reads `input` into `pending`, following the framing.
@@ -309,9 +323,25 @@ impl<S: AsyncRead + Unpin> AsyncRead for LongTargets<S> {
             if matches!(this.state, State::Through) {
                 return Pin::new(&mut this.inner).poll_read(cx, buf);
             }
+            let idle = this.connection.as_ref().filter(|_| this.at_boundary());
+            if idle.is_some_and(Opened::closing) {
+                // Closed to make room: the end, as if the client had closed.
+                return Poll::Ready(Ok(()));
+            }
             let mut scratch = [0_u8; 8192];
             let mut read = ReadBuf::new(&mut scratch);
-            ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
+            match Pin::new(&mut this.inner).poll_read(cx, &mut read) {
+                Poll::Pending => {
+                    if let Some(connection) = idle {
+                        connection.park(cx.waker());
+                    }
+                    return Poll::Pending;
+                }
+                Poll::Ready(result) => result?,
+            }
+            if let Some(connection) = idle {
+                connection.busy();
+            }
             if read.filled().is_empty() {
                 // The end of the stream: what was held goes on as it is.
                 match std::mem::replace(&mut this.state, State::Through) {
@@ -359,7 +389,7 @@ mod tests {
 
     /// What actix-http reads of `input`, fed in pieces of `piece` bytes.
     fn through(input: &[u8], piece: usize) -> Vec<u8> {
-        let mut reader = LongTargets::new(());
+        let mut reader = LongTargets::new((), None);
         for chunk in input.chunks(piece) {
             reader.feed(chunk);
         }
@@ -424,7 +454,7 @@ mod tests {
     #[tokio::test]
     async fn reads_through_a_stream_and_keeps_a_line_held_at_its_end() {
         let input = get(&("/".to_owned() + &"w".repeat(80_000))) + "GET /unfinish";
-        let mut reader = LongTargets::new(input.as_bytes());
+        let mut reader = LongTargets::new(input.as_bytes(), None);
         let mut seen = Vec::new();
         reader.read_to_end(&mut seen).await.expect("read");
         let seen = String::from_utf8(seen).expect("text");

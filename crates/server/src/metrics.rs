@@ -119,6 +119,7 @@ struct ServiceState {
     auth: web::Data<accounts::Auth>,
     hub: web::Data<events::Hub>,
     team_cache: web::Data<teams::TeamCache>,
+    connections: Arc<crate::idle::Connections>,
 }
 
 impl std::fmt::Debug for ServiceState {
@@ -152,6 +153,7 @@ impl Metrics {
         auth: web::Data<accounts::Auth>,
         hub: web::Data<events::Hub>,
         team_cache: web::Data<teams::TeamCache>,
+        connections: Arc<crate::idle::Connections>,
     ) -> Self {
         let mut registry = Registry::default();
         let durations = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
@@ -175,6 +177,7 @@ impl Metrics {
             auth,
             hub,
             team_cache,
+            connections,
         }));
         registry.register_collector(Box::new(ProcessState));
         Self {
@@ -252,6 +255,18 @@ impl Collector for ServiceState {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let status = self.pool.status();
         let e = &mut encoder;
+        gauge(
+            e,
+            "palette_api_http_connections",
+            "Client connections open now",
+            count(self.connections.count()),
+        )?;
+        counter(
+            e,
+            "palette_api_http_idle_connections_closed",
+            "Idle client connections closed to make room for new ones (MAX_CONNECTIONS)",
+            self.connections.closed_idle(),
+        )?;
         gauge(
             e,
             "palette_api_db_pool_max_size",

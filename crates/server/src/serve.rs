@@ -28,6 +28,7 @@ use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::app::{build_app, AppState};
+use crate::idle::Opened;
 use crate::long_targets::LongTargets;
 
 /// How long a client has to finish its TLS handshake.
@@ -75,6 +76,7 @@ pub fn server(listener: TcpListener, settings: &ServeSettings, state: AppState) 
         .max_concurrent_connections((settings.max_connections / settings.workers.max(1)).max(1))
         .shutdown_timeout(settings.shutdown_timeout.as_secs());
     let shutdown = builder.graceful_shutdown_signal();
+    let connections = Arc::clone(state.connections());
     let acceptor = settings.tls.clone().map(TlsAcceptor::from);
     let secure = acceptor.is_some();
     builder
@@ -98,7 +100,8 @@ pub fn server(listener: TcpListener, settings: &ServeSettings, state: AppState) 
             let config = AppConfig::__priv_test_new(secure, address.to_string(), address);
             let http = http.finish(map_config(app, move |()| config.clone()));
             let acceptor = acceptor.clone();
-            fn_service(move |stream: TcpStream| accept(stream, acceptor.clone()))
+            let connections = Arc::clone(&connections);
+            fn_service(move |stream: TcpStream| accept(stream, acceptor.clone(), connections.open()))
                 .map_err(actix_http::error::DispatchError::Io)
                 .and_then(http)
         })
@@ -110,13 +113,18 @@ pub fn server(listener: TcpListener, settings: &ServeSettings, state: AppState) 
 async fn accept(
     stream: TcpStream,
     acceptor: Option<TlsAcceptor>,
+    connection: Opened,
 ) -> io::Result<(LongTargets<Transport>, Protocol, Option<SocketAddr>)> {
     let peer = stream.peer_addr().ok();
     // Event streams write small frames that must leave at once, not wait
     // for the client's delayed ACK (Nagle's algorithm).
     stream.set_nodelay(true)?;
     let Some(acceptor) = acceptor else {
-        return Ok((LongTargets::new(Transport::Plain(stream)), Protocol::Http1, peer));
+        return Ok((
+            LongTargets::new(Transport::Plain(stream), Some(connection)),
+            Protocol::Http1,
+            peer,
+        ));
     };
     let stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream))
         .await
@@ -124,9 +132,9 @@ async fn accept(
     let http2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
     let transport = Transport::Tls(Box::new(stream));
     Ok(if http2 {
-        (LongTargets::through(transport), Protocol::Http2, peer)
+        (LongTargets::through(transport, Some(connection)), Protocol::Http2, peer)
     } else {
-        (LongTargets::new(transport), Protocol::Http1, peer)
+        (LongTargets::new(transport, Some(connection)), Protocol::Http1, peer)
     })
 }
 
