@@ -292,8 +292,10 @@ pub fn build_app(
         .wrap(TracingLogger::<RequestSpan>::new())
         // An event stream's ticket leaves the URL before anything logs it.
         .wrap(from_fn(events::hide_ticket))
-        // Outermost: a preflight is answered before anything else runs.
+        // A preflight is answered before anything else runs.
         .wrap(crate::headers::cors(&state.cors_allowed_origins))
+        // Outermost: the connection is not idle until the response's body is done.
+        .wrap(from_fn(crate::idle::track_requests))
 }
 
 /// Swagger UI's settings: the document, and no outside validator (Swagger

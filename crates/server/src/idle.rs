@@ -11,16 +11,23 @@
 //! is back under that mark: the service keeps answering new clients while
 //! the cap is reached.
 //!
-//! A connection is idle when its reader waits at a request's boundary
-//! with nothing of the next request read ([`Slot::park`]). Closing one
+//! A connection is idle when no request on it is being answered (an event
+//! stream is answered for as long as it is open: [`track_requests`]) and
+//! its reader waits at a request's boundary with nothing of the next
+//! request read ([`Opened::park`]). Closing one
 //! ends its reading (the HTTP layer sees the client close, and finishes
 //! any response it is writing); a client that was just sending a request
 //! on it retries it on a new connection, as after any keep-alive timeout.
 
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
+
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 
 /// The open connections, and how to find the idle ones.
 #[derive(Debug)]
@@ -83,7 +90,8 @@ impl Connections {
             .filter_map(Weak::upgrade)
             .filter_map(|slot| {
                 let since = slot.idle_since.load(Ordering::Acquire);
-                (since != BUSY && !slot.close.load(Ordering::Acquire)).then_some((since, slot))
+                let answering = slot.requests.load(Ordering::Acquire) > 0;
+                (since != BUSY && !answering && !slot.close.load(Ordering::Acquire)).then_some((since, slot))
             })
             .collect();
         idle.sort_unstable_by_key(|(since, _)| *since);
@@ -113,6 +121,62 @@ pub struct Slot {
     idle_since: AtomicU64,
     close: AtomicBool,
     waker: Mutex<Option<Waker>>,
+    /// Requests being answered (until their response body is done).
+    requests: AtomicUsize,
+}
+
+/// A connection's part, in its extensions for the requests on it.
+#[derive(Debug, Clone)]
+pub struct Activity(Arc<Slot>);
+
+/// A request being answered on its connection, until dropped.
+#[derive(Debug)]
+struct Answering(Arc<Slot>);
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.requests.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Middleware (outermost): a connection is not idle while a request on it
+/// is being answered, to the end of the response's body (an event stream's
+/// included), whatever its reader is waiting for.
+pub async fn track_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<Answered>, actix_web::Error> {
+    let answering = req.conn_data::<Activity>().map(|activity| {
+        activity.0.requests.fetch_add(1, Ordering::AcqRel);
+        Answering(Arc::clone(&activity.0))
+    });
+    let response = next.call(req).await?;
+    Ok(response.map_body(|_, body| Answered {
+        body: body.boxed(),
+        _answering: answering,
+    }))
+}
+
+/// A response's body, holding its request's place until it is done.
+#[derive(Debug)]
+pub struct Answered {
+    body: BoxBody,
+    _answering: Option<Answering>,
+}
+
+impl MessageBody for Answered {
+    type Error = Box<dyn std::error::Error>;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<actix_web::web::Bytes, Self::Error>>> {
+        Pin::new(&mut self.body).poll_next(cx)
+    }
 }
 
 /// A connection counted as open until dropped.
@@ -142,6 +206,11 @@ impl Opened {
     /// Whether the connection was closed to make room (asked once it is idle).
     pub fn closing(&self) -> bool {
         self.slot.close.load(Ordering::Acquire)
+    }
+
+    /// The part the requests on this connection hold while answered.
+    pub fn activity(&self) -> Activity {
+        Activity(Arc::clone(&self.slot))
     }
 }
 
@@ -180,6 +249,8 @@ mod tests {
             })
             .collect();
         opened[0].busy();
+        let answering = opened[1].activity();
+        answering.0.requests.fetch_add(1, Ordering::AcqRel);
         let busy = connections.open();
         assert_eq!(connections.count(), 14);
         assert!(
@@ -190,9 +261,10 @@ mod tests {
         let _new = connections.open();
         assert!(!opened[0].closing(), "a busy connection stays");
         assert!(!busy.closing());
-        assert!(opened[1].closing(), "the longest idle goes first");
-        assert!(woken[1].0.load(Ordering::SeqCst), "and is woken to see it");
-        assert!(!opened[2].closing(), "only as many as needed");
+        assert!(!opened[1].closing(), "one answering a request (an event stream) stays");
+        assert!(opened[2].closing(), "the longest idle goes first");
+        assert!(woken[2].0.load(Ordering::SeqCst), "and is woken to see it");
+        assert!(!opened[3].closing(), "only as many as needed");
         assert_eq!(connections.closed_idle(), 1);
         drop(opened);
         assert_eq!(connections.count(), 2);

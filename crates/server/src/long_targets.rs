@@ -9,12 +9,15 @@
 //! [`HELD_TARGET_BYTES`] reaches actix-http with the target cut to that
 //! length and a [`TARGET_LENGTH_HEADER`] saying how long it was, so the
 //! versioning middleware answers 414 in the negotiated version's format.
-//! Only the bytes of one request line are ever held, at most
-//! [`HELD_TARGET_BYTES`] of them.
+//! Only the bytes of one request line are ever held: the start of its
+//! target, [`HELD_TARGET_BYTES`] and a few more, and at most one read.
 //!
-//! What it cannot follow (a chunked request body, a malformed head) it
+//! What it cannot follow (a chunked request body, an upgrade or `CONNECT`,
+//! whose body actix-http reads to the connection's end, a malformed head) it
 //! stops reading and passes on untouched for the rest of the connection,
-//! leaving the request to actix-http as before.
+//! leaving the requests that follow to actix-http as before. HTTP/2 is
+//! passed on untouched too: it has no request line, and its header list is
+//! bounded by HTTP/2's own limits.
 
 use std::io;
 use std::pin::Pin;
@@ -105,6 +108,11 @@ impl<S> LongTargets<S> {
         }
     }
 
+    /// The part the requests on this connection hold while answered.
+    pub fn activity(&self) -> Option<crate::idle::Activity> {
+        self.connection.as_ref().map(Opened::activity)
+    }
+
     /// Whether the reader is between requests with nothing of the next read.
     fn at_boundary(&self) -> bool {
         matches!(&self.state, State::Line(held) if held.is_empty())
@@ -189,10 +197,10 @@ impl<S> LongTargets<S> {
             }
             _ => self.pending.extend_from_slice(line),
         }
-        self.state = if parts.is_some() {
-            State::Head(Head::default())
-        } else {
-            State::Through
+        self.state = match parts {
+            // CONNECT's body is the rest of the connection, as actix-http reads it.
+            Some((method, _, _)) if !method.eq_ignore_ascii_case(b"CONNECT") => State::Head(Head::default()),
+            _ => State::Through,
         };
     }
 
@@ -283,7 +291,8 @@ fn end_of_header_line(mut head: Head) -> State {
         if starts_with_name(line, b"content-length") || starts_with_name(line, b"transfer-encoding") {
             head.unfollowable = true;
         }
-    } else if starts_with_name(line, b"transfer-encoding") {
+    } else if starts_with_name(line, b"transfer-encoding") || starts_with_name(line, b"upgrade") {
+        // A chunked body, or (upgrade) one actix-http reads to the end.
         head.unfollowable = true;
     } else if starts_with_name(line, b"content-length") {
         let value = std::str::from_utf8(&line[b"content-length:".len()..])
@@ -441,6 +450,8 @@ mod tests {
         let long = get(&("/".to_owned() + &"z".repeat(70_000)));
         for head in [
             "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "GET /ws HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\nContent-Length: 0\r\n\r\n",
+            "CONNECT example.com:443 HTTP/1.1\r\n\r\n",
             "POST /x HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
             "POST /x HTTP/1.1\r\nContent-Length: three\r\n\r\n",
         ] {

@@ -207,7 +207,7 @@ impl Metrics {
     pub fn observe(&self, request: &ServedRequest<'_>, seconds: f64) {
         self.durations
             .get_or_create(&RequestLabels {
-                http_request_method: request.method.to_owned(),
+                http_request_method: known_method(request.method).to_owned(),
                 http_route: request.route.unwrap_or("unmatched").to_owned(),
                 http_response_status_code: request.status,
             })

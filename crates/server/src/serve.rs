@@ -88,6 +88,12 @@ pub fn server(listener: TcpListener, settings: &ServeSettings, state: AppState) 
                 .client_request_timeout(Duration::from_secs(5))
                 .client_disconnect_timeout(Duration::from_secs(1))
                 .local_addr(address)
+                // What the requests on a connection tell its idle tracking.
+                .on_connect_ext(|io: &LongTargets<Transport>, extensions| {
+                    if let Some(activity) = io.activity() {
+                        extensions.insert(activity);
+                    }
+                })
                 // Keep-alive connections close when the server stops.
                 .graceful_shutdown_signal(move || {
                     let shutdown = shutdown.clone();

@@ -162,6 +162,16 @@ fn exported(variable: &str) -> bool {
     std::env::var(variable).map_or(true, |value| !value.trim().eq_ignore_ascii_case("none"))
 }
 
+/// The error of an exporter that cannot be built: said without the
+/// exporter's own message, which quotes the endpoint's URL (and any
+/// credentials in it).
+fn unusable_endpoint(signal: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "cannot export {signal} over OTLP/HTTP: OTEL_EXPORTER_OTLP_ENDPOINT (or its per-signal variable) \
+         is not a usable URL, or an OTEL_EXPORTER_OTLP_* setting is invalid"
+    )
+}
+
 /// A provider per exported signal, each sending to its OTLP/HTTP exporter
 /// through an [`ExportHealth`] watch; the tracer and meter providers become
 /// the global ones (the database's statement spans and the request metrics
@@ -173,7 +183,10 @@ fn otlp_providers() -> anyhow::Result<Providers> {
     let resource = resource();
     let mut providers = Providers::default();
     if exported("OTEL_TRACES_EXPORTER") {
-        let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build()?;
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .build()
+            .map_err(|_| unusable_endpoint("traces"))?;
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(Watched::new("traces", exporter))
             .with_resource(resource.clone())
@@ -183,7 +196,10 @@ fn otlp_providers() -> anyhow::Result<Providers> {
         providers.traces = Some(provider);
     }
     if exported("OTEL_METRICS_EXPORTER") {
-        let exporter = opentelemetry_otlp::MetricExporter::builder().with_http().build()?;
+        let exporter = opentelemetry_otlp::MetricExporter::builder()
+            .with_http()
+            .build()
+            .map_err(|_| unusable_endpoint("metrics"))?;
         let provider = SdkMeterProvider::builder()
             .with_reader(PeriodicReader::builder(Watched::new("metrics", exporter)).build())
             .with_resource(resource.clone())
@@ -192,7 +208,10 @@ fn otlp_providers() -> anyhow::Result<Providers> {
         providers.metrics = Some(provider);
     }
     if exported("OTEL_LOGS_EXPORTER") {
-        let exporter = opentelemetry_otlp::LogExporter::builder().with_http().build()?;
+        let exporter = opentelemetry_otlp::LogExporter::builder()
+            .with_http()
+            .build()
+            .map_err(|_| unusable_endpoint("logs"))?;
         let provider = SdkLoggerProvider::builder()
             .with_batch_exporter(Watched::new("logs", exporter))
             .with_resource(resource)
