@@ -62,7 +62,7 @@ const ALLOWED_HEADERS: [&str; 5] = [
 ];
 
 /// Words whose value (after `=` or `:`) is redacted wherever it appears.
-const SECRET_KEYS: [&str; 10] = [
+const SECRET_KEYS: [&str; 11] = [
     "authorization",
     "cookie",
     "password",
@@ -71,6 +71,7 @@ const SECRET_KEYS: [&str; 10] = [
     "token",
     "ticket",
     "api_key",
+    "api-key",
     "apikey",
     "credential",
 ];
@@ -855,6 +856,7 @@ mod tests {
             ("postgres://app:pgs3cret@db/palettes", "@db/palettes", "pgs3cret"),
             ("key d5b1c0ffee leaked", "key ", "d5b1c0ffee"),
             ("api_key: abc123; next", "; next", "abc123"),
+            ("x-api-key: k3yv4lue; next", "; next", "k3yv4lue"),
             ("tokens table is missing", "tokens table is missing", "[redacted]"),
         ] {
             let scrubbed = scrub_text(text, &secrets);

@@ -103,6 +103,10 @@ pub fn server(listener: TcpListener, settings: &ServeSettings, state: AppState) 
                 http = http.secure();
             }
             let app = build_app(&state).into_factory().map_err(|error| error.error_response());
+            // What `HttpServer` gives each app (`https` when served over
+            // TLS, this address): its constructor is crate-private, and this
+            // one, which actix-web's own test server uses, is the way to it
+            // from outside; Cargo.lock pins the release it was checked with.
             let config = AppConfig::__priv_test_new(secure, address.to_string(), address);
             let http = http.finish(map_config(app, move |()| config.clone()));
             let acceptor = acceptor.clone();
