@@ -204,7 +204,7 @@ impl RouteTable {
         }
         let mut error = ApiError::new(
             ErrorKind::MethodNotAllowed,
-            format!("Method \"{}\" not allowed.", req.method()),
+            format!("Method \"{}\" not allowed.", shortened(req.method().as_str())),
         );
         error.allow = Some(allow_header(&allowed));
         Some(error)
@@ -260,9 +260,25 @@ fn numeric_ids(template: &str) -> String {
     pattern
 }
 
+/// A client's method as the 405 names it: the first 32 characters (methods
+/// are short; a long invented one is not echoed whole).
+fn shortened(method: &str) -> String {
+    match method.char_indices().nth(32) {
+        Some((at, _)) => format!("{}…", &method[..at]),
+        None => method.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_invented_method_is_not_echoed_whole() {
+        assert_eq!(shortened("PATCH"), "PATCH");
+        let long = "X".repeat(20_000);
+        assert_eq!(shortened(&long), format!("{}…", "X".repeat(32)));
+    }
 
     #[test]
     fn path_parameters_match_whole_numbers_only() {

@@ -152,11 +152,14 @@ pub fn next_page_url(req: &HttpRequest, token: &str) -> String {
         .is_some_and(|trust| trust.0);
     let secure = req.app_config().secure() || (trusted && req.connection_info().scheme() == "https");
     let scheme = if secure { "https" } else { "http" };
+    // A host that is not a bare `name[:port]` (markup, a path, user info)
+    // never reaches the link: this server's own address does.
     let host = req
         .headers()
         .get(actix_web::http::header::HOST)
         .and_then(|host| host.to_str().ok())
         .or_else(|| req.uri().authority().map(actix_web::http::uri::Authority::as_str))
+        .filter(|host| !host.contains('@') && host.parse::<actix_web::http::uri::Authority>().is_ok())
         .unwrap_or_else(|| req.app_config().host())
         .to_owned();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -172,6 +175,33 @@ pub fn next_page_url(req: &HttpRequest, token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_page_url_names_the_requests_host_only_when_it_is_a_host() {
+        let url = |host: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .uri("/api/teams?limit=1&cursor=old")
+                .insert_header((actix_web::http::header::HOST, host))
+                .to_http_request();
+            next_page_url(&req, "new")
+        };
+        assert_eq!(
+            url("api.example.com:8443"),
+            "http://api.example.com:8443/api/teams?limit=1&cursor=new"
+        );
+        for forged in [
+            "a.com>; rel=\"next\", <https://evil.example/x",
+            "user@evil.example",
+            "evil.example/path?",
+            "",
+        ] {
+            assert!(
+                url(forged).starts_with("http://localhost:8080/api/teams?"),
+                "{forged}: {}",
+                url(forged)
+            );
+        }
+    }
 
     fn key() -> CursorKey {
         CursorKey::with(b"a key every instance shares, 32+ bytes")

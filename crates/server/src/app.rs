@@ -329,6 +329,11 @@ pub struct Application {
 impl Application {
     /// Prepares the database (unless disabled), opens the pool and binds the listener.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // A certificate that cannot serve stops the start before the database is touched.
+        let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
+            (Some(cert), Some(key)) => Some(Arc::new(crate::serve::tls_config(cert, key)?)),
+            _ => None,
+        };
         let url = settings.database_url.expose_secret();
         // Migrations and the listener need a session: not a pooler in transaction mode.
         let direct_url = settings.direct_database_url();
@@ -344,10 +349,6 @@ impl Application {
         let listener =
             TcpListener::bind(settings.bind_addr).with_context(|| format!("binding {}", settings.bind_addr))?;
         let address = listener.local_addr()?;
-        let tls = match (&settings.tls_cert_file, &settings.tls_key_file) {
-            (Some(cert), Some(key)) => Some(Arc::new(crate::serve::tls_config(cert, key)?)),
-            _ => None,
-        };
         let scheme = if tls.is_some() { "https" } else { "http" };
         let serving = crate::serve::ServeSettings {
             workers: settings

@@ -496,6 +496,22 @@ impl RootSpanBuilder for RequestSpan {
     }
 }
 
+/// The longest method or target a log line or span keeps (a client's
+/// URL can be 8 KiB and more, its method anything): the rest is cut, with `…`.
+const LOGGED_BYTES: usize = 2048;
+
+/// `value`, cut to [`LOGGED_BYTES`] at a character boundary.
+fn bounded(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.len() <= LOGGED_BYTES {
+        return value.into();
+    }
+    let mut end = LOGGED_BYTES;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &value[..end]).into()
+}
+
 /// A request's span: tracing-actix-web's fields (its `root_span!`, which
 /// would name an unmatched route `default`: a span attribute is added, not
 /// replaced, when recorded again), named `METHOD route`, or `METHOD` while
@@ -503,8 +519,8 @@ impl RootSpanBuilder for RequestSpan {
 fn root_span(request: &ServiceRequest, route: Option<&str>, request_id: &str) -> Span {
     let method = request.method().as_str();
     let name = match route {
-        Some(route) => format!("{method} {route}"),
-        None => method.to_owned(),
+        Some(route) => format!("{} {route}", bounded(method)),
+        None => bounded(method).into_owned(),
     };
     let connection_info = request.connection_info();
     let user_agent = request
@@ -527,14 +543,14 @@ fn root_span(request: &ServiceRequest, route: Option<&str>, request_id: &str) ->
         .unwrap_or_default();
     tracing::info_span!(
         "HTTP request",
-        http.method = method,
+        http.method = &*bounded(method),
         http.route = route,
         http.flavor = flavor,
         http.scheme = connection_info.scheme(),
         http.host = connection_info.host(),
         http.client_ip = connection_info.realip_remote_addr().unwrap_or_default(),
         http.user_agent = user_agent,
-        http.target = request.uri().path_and_query().map_or("", |target| target.as_str()),
+        http.target = &*bounded(request.uri().path_and_query().map_or("", |target| target.as_str())),
         http.status_code = tracing::field::Empty,
         otel.name = name,
         otel.kind = "server",
@@ -592,6 +608,18 @@ mod tests {
     use tracing_subscriber::layer::SubscriberExt;
 
     use super::*;
+
+    #[test]
+    fn a_clients_method_and_target_are_logged_bounded() {
+        assert_eq!(bounded("/api/teams/?limit=2"), "/api/teams/?limit=2");
+        let long = "é".repeat(LOGGED_BYTES);
+        let cut = bounded(&long);
+        assert!(
+            cut.len() <= LOGGED_BYTES + "…".len() && cut.ends_with('…'),
+            "{}",
+            cut.len()
+        );
+    }
 
     #[test]
     fn the_database_driver_never_logs_below_info_whatever_the_level() {
