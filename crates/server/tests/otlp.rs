@@ -465,23 +465,8 @@ async fn sigterm_flushes_what_waits_to_be_exported() {
         );
     }
 
-    let terminated = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(terminated.success());
-    let signalled = Instant::now();
-    loop {
-        if let Some(status) = server.0.try_wait().expect("waiting") {
-            assert!(status.success(), "{status}");
-            break;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(15),
-            "the server is still running"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    server.terminate();
+    server.assert_exits_within(Duration::from_secs(15));
     let received = receiver.shared.received.lock().expect("the receiver's state");
     assert!(
         received

@@ -87,11 +87,7 @@ async fn sigterm_ends_open_event_streams_and_the_server_exits_at_once() {
     let mut stream = stream.expect("the stream stays open");
 
     let signalled = Instant::now();
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
+    server.terminate();
     // The stream ends (its last chunk, then the connection closes)...
     let mut rest = Vec::new();
     let mut buffer = [0_u8; 1024];
@@ -106,15 +102,5 @@ async fn sigterm_ends_open_event_streams_and_the_server_exits_at_once() {
         }
     }
     // ...and the server exits long before its 30 s grace period.
-    loop {
-        if let Some(status) = server.0.try_wait().expect("waiting") {
-            assert!(status.success(), "{status}");
-            break;
-        }
-        assert!(
-            signalled.elapsed() < Duration::from_secs(10),
-            "the server is still running"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.assert_exits_within(Duration::from_secs(10).saturating_sub(signalled.elapsed()));
 }

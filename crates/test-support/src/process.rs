@@ -25,6 +25,28 @@ impl ServerProcess {
     pub fn spawn(command: &mut Command) -> Self {
         Self(command.spawn().expect("starting the server"))
     }
+
+    /// Sends SIGTERM, as an orchestrator stopping it would.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit, successfully, within `limit`.
+    pub fn assert_exits_within(&mut self, limit: Duration) {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().expect("waiting") {
+                assert!(status.success(), "{status}");
+                return;
+            }
+            assert!(started.elapsed() < limit, "the server is still running after {limit:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for ServerProcess {
