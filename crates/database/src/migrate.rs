@@ -40,6 +40,48 @@ pub async fn run_pending(database_url: &str) -> anyhow::Result<Vec<String>> {
     .context("the migration task panicked")?
 }
 
+/// A version diesel recorded as applied.
+#[derive(diesel::QueryableByName)]
+struct AppliedVersion {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    version: String,
+}
+
+/// The names of this binary's migrations the database has not applied, in
+/// order. It only reads: diesel's own check would create its bookkeeping
+/// table in a database that has none.
+pub async fn pending(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    use diesel_async::RunQueryDsl;
+
+    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map_err(|error| anyhow!("reading the embedded migrations: {error}"))?;
+    let bookkept: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+        "to_regclass('__diesel_schema_migrations') IS NOT NULL",
+    ))
+    .get_result(conn)
+    .await
+    .context("looking for the migrations' bookkeeping")?;
+    let applied: std::collections::HashSet<String> = if bookkept {
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+            .load::<AppliedVersion>(conn)
+            .await
+            .context("reading the applied migrations")?
+            .into_iter()
+            .map(|row| row.version)
+            .collect()
+    } else {
+        std::collections::HashSet::new()
+    };
+    let mut pending: Vec<String> = embedded
+        .iter()
+        .filter(|migration| !applied.contains(&migration.name().version().to_string()))
+        .map(|migration| migration.name().to_string())
+        .collect();
+    pending.sort();
+    Ok(pending)
+}
+
 /// Splits a database URL into the URL of the server's `postgres` database
 /// and the name of the database the URL names.
 pub fn split_database_url(database_url: &str) -> anyhow::Result<(String, String)> {

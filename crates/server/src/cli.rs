@@ -21,7 +21,7 @@
 //! - The commands use `DATABASE_URL` and never migrate: a database that is
 //!   missing or not migrated is an error that says to run `palette-api migrate`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,11 +31,9 @@ use accounts::{AccountError, Auth, AuthSettings};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use database::diagnose::{self, Problem};
-use database::{AsyncPgConnection, Pool};
-use diesel::migration::MigrationSource;
+use database::Pool;
 use diesel::result::Error as DieselError;
 use diesel_async::pooled_connection::deadpool::PoolError;
-use diesel_async::RunQueryDsl;
 use kernel::{Field, FieldErrors, IfMatch};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
@@ -364,7 +362,9 @@ async fn open(settings: &Settings) -> Result<Pool, Refusal> {
         },
     )
     .map_err(|error| refuse(format!("{error:#}")))?;
-    let pending = pending_migrations(&mut *pool.get().await?).await?;
+    let pending = database::migrate::pending(&mut *pool.get().await?)
+        .await
+        .map_err(|error| refuse(format!("{error:#}")))?;
     if let [first, ..] = pending.as_slice() {
         return Err(refuse(format!(
             "the database of {target} is not migrated ({} migration(s) pending, from {first}): \
@@ -373,42 +373,6 @@ async fn open(settings: &Settings) -> Result<Pool, Refusal> {
         )));
     }
     Ok(pool)
-}
-
-/// A version diesel recorded as applied.
-#[derive(diesel::QueryableByName)]
-struct AppliedVersion {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    version: String,
-}
-
-/// The names of this binary's migrations the database has not applied, in
-/// order; read only (diesel's own check would create its table).
-async fn pending_migrations(conn: &mut AsyncPgConnection) -> Result<Vec<String>, Refusal> {
-    let embedded = MigrationSource::<diesel::pg::Pg>::migrations(&database::migrate::MIGRATIONS)
-        .map_err(|error| refuse(format!("reading the embedded migrations: {error}")))?;
-    let bookkept: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-        "to_regclass('__diesel_schema_migrations') IS NOT NULL",
-    ))
-    .get_result(conn)
-    .await?;
-    let applied: HashSet<String> = if bookkept {
-        diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
-            .load::<AppliedVersion>(conn)
-            .await?
-            .into_iter()
-            .map(|row| row.version)
-            .collect()
-    } else {
-        HashSet::new()
-    };
-    let mut pending: Vec<String> = embedded
-        .iter()
-        .filter(|migration| !applied.contains(&migration.name().version().to_string()))
-        .map(|migration| migration.name().to_string())
-        .collect();
-    pending.sort();
-    Ok(pending)
 }
 
 /// The id of the user named `username` (ignoring case, after NFKC).
