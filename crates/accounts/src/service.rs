@@ -9,10 +9,11 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use database::schema::{api_tokens, users};
+use database::PgConnection;
 use database::Pool;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use kernel::IfMatch;
 use sha2::{Digest, Sha256};
 
@@ -54,7 +55,7 @@ diesel::define_sql_function! {
 
 /// Every user, by id, or those whose username contains `search` ignoring
 /// case (after the NFKC normalisation usernames get); for operators.
-pub async fn list_users(conn: &mut AsyncPgConnection, search: Option<&str>) -> QueryResult<Vec<User>> {
+pub async fn list_users(conn: &mut PgConnection, search: Option<&str>) -> QueryResult<Vec<User>> {
     let mut query = users::table.select(User::as_select()).order(users::id).into_boxed();
     if let Some(search) = search {
         let search = crate::model::normalize_username(search);
@@ -65,14 +66,14 @@ pub async fn list_users(conn: &mut AsyncPgConnection, search: Option<&str>) -> Q
 
 /// The id of the user with this username, ignoring case (after NFKC
 /// normalisation, as a login does).
-pub async fn user_id_named(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<i64>> {
+pub async fn user_id_named(conn: &mut PgConnection, username: &str) -> QueryResult<Option<i64>> {
     let username = crate::model::normalize_username(username);
     crate::query::user_id_named(&username).first(conn).await.optional()
 }
 
 /// A user with their teams.
 pub async fn account(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     directory: &dyn TeamDirectory,
     user_id: i64,
 ) -> QueryResult<(User, Memberships)> {
@@ -119,7 +120,7 @@ pub async fn set_password(pool: &Pool, auth: &Auth, user_id: i64, password: Stri
 /// team go with it) when `if_match` admits its current state and the
 /// directory does not refuse; then forgets what was cached of it.
 pub async fn delete_account(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     auth: &Auth,
     directory: &dyn TeamDirectory,
     user_id: i64,
@@ -145,7 +146,7 @@ pub async fn delete_account(
 /// (see [`crate::model::username_skeleton`]), a batch at a time; a user
 /// whose skeleton another already has keeps none (logged), as two such
 /// accounts can only come from before the rule. Idempotent: run at start-up.
-pub async fn backfill_skeletons(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+pub async fn backfill_skeletons(conn: &mut PgConnection) -> QueryResult<usize> {
     let mut filled = 0;
     let mut after = 0i64;
     loop {
@@ -183,7 +184,7 @@ pub async fn backfill_skeletons(conn: &mut AsyncPgConnection) -> QueryResult<usi
 }
 
 /// The user with this username, ignoring case.
-pub async fn find_login(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<Login>> {
+pub async fn find_login(conn: &mut PgConnection, username: &str) -> QueryResult<Option<Login>> {
     users::table
         .filter(lower(users::username).eq(lower(username)))
         .select(Login::as_select())
@@ -194,11 +195,7 @@ pub async fn find_login(conn: &mut AsyncPgConnection, username: &str) -> QueryRe
 
 /// Creates a token for `user_id`; returns it with its secret, which is
 /// stored only as a hash.
-pub async fn create_token(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    spec: &TokenSpec,
-) -> QueryResult<(Token, String)> {
+pub async fn create_token(conn: &mut PgConnection, user_id: i64, spec: &TokenSpec) -> QueryResult<(Token, String)> {
     let expires_at: Option<DateTime<Utc>> = spec.expires_in_days.map(|days| Utc::now() + Duration::days(days));
     let (secret, hash) = new_token_secret();
     let token = diesel::insert_into(api_tokens::table)
@@ -216,7 +213,7 @@ pub async fn create_token(
 
 /// A page of a user's tokens by id, after `after_id`.
 pub async fn list_tokens(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     after_id: Option<i64>,
     limit: i64,
@@ -236,7 +233,7 @@ pub async fn list_tokens(
 /// Revokes one of the user's tokens and forgets its cached lookup;
 /// [`AccountError::NoSuchToken`] when the user has no such token.
 pub async fn revoke_token(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     auth: &Auth,
     user_id: i64,
     token_id: i64,
@@ -257,7 +254,7 @@ pub async fn revoke_token(
 
 /// The user owning an unexpired token with this hash, and its expiry.
 pub async fn token_user(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     token_hash: &[u8],
 ) -> QueryResult<Option<(CurrentUser, Option<DateTime<Utc>>)>> {
     api_tokens::table
@@ -277,7 +274,7 @@ pub async fn token_user(
 
 /// SHA-256 of the user's stored password hash (see [`crate::auth::Credential`]);
 /// `None` when there is no such user.
-pub async fn password_fingerprint(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Option<[u8; 32]>> {
+pub async fn password_fingerprint(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<[u8; 32]>> {
     let hash: Option<String> = users::table
         .find(user_id)
         .select(users::password_hash)
@@ -289,11 +286,7 @@ pub async fn password_fingerprint(conn: &mut AsyncPgConnection, user_id: i64) ->
 
 /// Whether `credential` still proves `user_id`: the token exists, is theirs
 /// and unexpired, or the password is the one it was.
-pub async fn credential_holds(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-    credential: &Credential,
-) -> QueryResult<bool> {
+pub async fn credential_holds(conn: &mut PgConnection, user_id: i64, credential: &Credential) -> QueryResult<bool> {
     Ok(credential_expiry(conn, user_id, credential).await?.is_some())
 }
 
@@ -301,7 +294,7 @@ pub async fn credential_holds(
 /// `Some(None)` when it does with no end (a password, a token without
 /// expiry), `Some(Some(t))` for a token that expires at `t`.
 pub async fn credential_expiry(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     credential: &Credential,
 ) -> QueryResult<Option<Option<DateTime<Utc>>>> {
@@ -317,7 +310,7 @@ pub async fn credential_expiry(
 }
 
 /// Inserts a user; a taken username (ignoring case) is a unique violation.
-async fn insert_user(conn: &mut AsyncPgConnection, username: &str, password_hash: &str) -> QueryResult<User> {
+async fn insert_user(conn: &mut PgConnection, username: &str, password_hash: &str) -> QueryResult<User> {
     diesel::insert_into(users::table)
         .values(NewUser {
             username,
@@ -330,12 +323,12 @@ async fn insert_user(conn: &mut AsyncPgConnection, username: &str, password_hash
 }
 
 /// A user by id.
-async fn get_user(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<User> {
+async fn get_user(conn: &mut PgConnection, user_id: i64) -> QueryResult<User> {
     users::table.find(user_id).select(User::as_select()).first(conn).await
 }
 
 /// The password hash of a user.
-async fn password_hash(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<String> {
+async fn password_hash(conn: &mut PgConnection, user_id: i64) -> QueryResult<String> {
     users::table
         .find(user_id)
         .select(users::password_hash)
@@ -346,7 +339,7 @@ async fn password_hash(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResul
 /// Replaces a password hash and revokes every token of the user, in one
 /// transaction: never a new password with the old tokens still valid.
 /// Returns how many tokens were revoked; `NotFound` when there is no such user.
-async fn replace_password(conn: &mut AsyncPgConnection, user_id: i64, password_hash: &str) -> QueryResult<usize> {
+async fn replace_password(conn: &mut PgConnection, user_id: i64, password_hash: &str) -> QueryResult<usize> {
     conn.transaction(async move |conn| {
         let updated = diesel::update(users::table.find(user_id))
             .set((

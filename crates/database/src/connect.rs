@@ -176,6 +176,9 @@ pub struct Target {
     ssl_mode: SslMode,
     /// Roots given by `sslrootcert` or libpq's default file.
     roots: Option<Roots>,
+    /// Whether diesel-async's own set-up runs in a transaction: see
+    /// [`Target::set_up_in_a_transaction`].
+    set_up_in_a_transaction: bool,
 }
 
 impl Target {
@@ -218,7 +221,18 @@ impl Target {
             config,
             ssl_mode,
             roots,
+            set_up_in_a_transaction: false,
         })
+    }
+
+    /// Runs diesel-async's set-up of a new connection (two named prepared
+    /// statements, `SET TIME ZONE` and `SET CLIENT_ENCODING`) in a
+    /// transaction, so that a pooler in transaction mode keeps each
+    /// statement's round trips on one server connection: for
+    /// [`crate::Statements::Unpooled`].
+    pub fn set_up_in_a_transaction(mut self) -> Self {
+        self.set_up_in_a_transaction = true;
+        self
     }
 
     /// The `sslmode` in force.
@@ -273,9 +287,7 @@ impl Target {
             .connect(tokio_postgres::NoTls)
             .await
             .map_err(ConnectError::Postgres)?;
-        AsyncPgConnection::try_from_client_and_connection(client, connection)
-            .await
-            .map_err(ConnectError::Setup)
+        self.set_up(client, connection).await
     }
 
     async fn connect_tls(&self, wire_mode: WireMode) -> Result<AsyncPgConnection, ConnectError> {
@@ -283,9 +295,38 @@ impl Target {
         let mut config = self.config.clone();
         config.ssl_mode(wire_mode);
         let (client, connection) = config.connect(tls).await.map_err(|error| self.explain(error))?;
-        AsyncPgConnection::try_from_client_and_connection(client, connection)
+        self.set_up(client, connection).await
+    }
+
+    /// Hands an open connection to diesel-async, which sets it up.
+    async fn set_up<S>(
+        &self,
+        client: tokio_postgres::Client,
+        connection: tokio_postgres::Connection<tokio_postgres::Socket, S>,
+    ) -> Result<AsyncPgConnection, ConnectError>
+    where
+        S: tokio_postgres::tls::TlsStream + Unpin + Send + 'static,
+    {
+        if !self.set_up_in_a_transaction {
+            return AsyncPgConnection::try_from_client_and_connection(client, connection)
+                .await
+                .map_err(ConnectError::Setup);
+        }
+        // `BEGIN` must reach the server before diesel-async's statements,
+        // so this task drives the connection (it ends when the client is
+        // dropped) and diesel-async gets the client alone. It then has no
+        // channel for notifications, which pooled connections do not use.
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %with_causes(&error), "a database connection ended");
+            }
+        });
+        client.batch_execute("BEGIN").await.map_err(ConnectError::Postgres)?;
+        let mut conn = AsyncPgConnection::try_from(client).await.map_err(ConnectError::Setup)?;
+        diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "COMMIT")
             .await
-            .map_err(ConnectError::Setup)
+            .map_err(|error| ConnectError::Setup(diesel::ConnectionError::CouldntSetupConfiguration(error)))?;
+        Ok(conn)
     }
 
     /// The certificate check the mode asks for: the roots to chain to, if

@@ -13,6 +13,7 @@
 //! statements) or calls the owner's service.
 
 pub mod connect;
+pub mod connection;
 pub mod diagnose;
 pub mod listen;
 pub mod migrate;
@@ -21,5 +22,6 @@ pub mod schema;
 pub mod secrets;
 pub mod trace;
 
+pub use connection::{PgConnection, Statements};
 pub use diesel_async::AsyncPgConnection;
 pub use pool::{Conn, Pool, PoolSettings};

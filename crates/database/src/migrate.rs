@@ -50,7 +50,7 @@ struct AppliedVersion {
 /// The names of this binary's migrations the database has not applied, in
 /// order. It only reads: diesel's own check would create its bookkeeping
 /// table in a database that has none.
-pub async fn pending(conn: &mut AsyncPgConnection) -> anyhow::Result<Vec<String>> {
+pub async fn pending(conn: &mut crate::PgConnection) -> anyhow::Result<Vec<String>> {
     use diesel::migration::MigrationSource;
     use diesel_async::RunQueryDsl;
 

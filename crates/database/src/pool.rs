@@ -7,14 +7,16 @@ use anyhow::Context;
 use diesel::connection::InstrumentationEvent;
 use diesel_async::pooled_connection::deadpool::{Object, Pool as DeadPool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 
+use crate::connection::{PgConnection, Statements};
+
 /// A pool of PostgreSQL connections.
-pub type Pool = DeadPool<AsyncPgConnection>;
+pub type Pool = DeadPool<PgConnection>;
 /// A connection checked out of the pool; returns to it when dropped.
-pub type Conn = Object<AsyncPgConnection>;
+pub type Conn = Object<PgConnection>;
 
 /// How the pool sizes itself and how long it waits.
 #[derive(Debug, Clone)]
@@ -31,6 +33,9 @@ pub struct PoolSettings {
     pub statement_timeout: Duration,
     /// PostgreSQL's `application_name`, visible in `pg_stat_activity`.
     pub application_name: String,
+    /// How connections prepare statements: [`Statements::Unpooled`] behind
+    /// a pooler in transaction mode that cannot carry named statements.
+    pub statements: Statements,
 }
 
 impl Default for PoolSettings {
@@ -42,6 +47,7 @@ impl Default for PoolSettings {
             recycle_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(30),
             application_name: "palette-api".to_owned(),
+            statements: Statements::Cached,
         }
     }
 }
@@ -49,24 +55,36 @@ impl Default for PoolSettings {
 /// Builds the pool; connections are opened lazily, on first use, each with
 /// TLS as the URL's `sslmode` says (see [`crate::connect`]).
 pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result<Pool> {
-    let session_setup = format!(
-        // Generic plans: our statements are prepared once per connection and
-        // index-driven, so planning them anew on every execution (PostgreSQL's
-        // default for the first runs, and for ANY($array) filters) only costs.
-        // `random_page_cost` as for SSDs (the default, 4, is for spinning
-        // disks): with it, generic plans of per-team scans take the
-        // `(team_id, id)` index instead of walking the primary key past other
-        // teams' rows.
-        "SET application_name = '{}'; SET statement_timeout = {}; SET plan_cache_mode = force_generic_plan; \
-         SET random_page_cost = 1.1",
-        settings.application_name.replace('\'', "''"),
-        settings.statement_timeout.as_millis()
+    let application_name = format!(
+        "SET application_name = '{}'",
+        settings.application_name.replace('\'', "''")
     );
+    let session_setup = match settings.statements {
+        Statements::Cached => format!(
+            // Generic plans: our statements are prepared once per connection and
+            // index-driven, so planning them anew on every execution (PostgreSQL's
+            // default for the first runs, and for ANY($array) filters) only costs.
+            // `random_page_cost` as for SSDs (the default, 4, is for spinning
+            // disks): with it, generic plans of per-team scans take the
+            // `(team_id, id)` index instead of walking the primary key past other
+            // teams' rows.
+            "{application_name}; SET statement_timeout = {}; SET plan_cache_mode = force_generic_plan; \
+             SET random_page_cost = 1.1",
+            settings.statement_timeout.as_millis()
+        ),
+        // Behind a pooler in transaction mode a session's settings would land
+        // on whichever server connection runs them, and stay there for other
+        // clients: the operator sets `statement_timeout` on the role instead
+        // (README, "Connection pooler"). `application_name` is safe: PgBouncer
+        // keeps it per client and restores it on each server connection.
+        Statements::Unpooled => application_name,
+    };
     let mut config = ManagerConfig::default();
     // No `SELECT 1` on every checkout: a connection that broke is noticed on
     // first use (that request gets a 503) and never returns to the pool.
     config.recycling_method = RecyclingMethod::Fast;
-    config.custom_setup = Box::new(move |url| establish(url, session_setup.clone()));
+    let statements = settings.statements;
+    config.custom_setup = Box::new(move |url| establish(url, session_setup.clone(), statements));
     let manager = AsyncDieselConnectionManager::new_with_config(database_url, config);
     DeadPool::builder(manager)
         .max_size(settings.max_size)
@@ -92,9 +110,17 @@ fn count_statements(event: InstrumentationEvent<'_>) {
     }
 }
 
-fn establish(url: &str, session_setup: String) -> BoxFuture<'_, diesel::ConnectionResult<AsyncPgConnection>> {
+fn establish(
+    url: &str,
+    session_setup: String,
+    statements: Statements,
+) -> BoxFuture<'_, diesel::ConnectionResult<PgConnection>> {
     async move {
-        let mut conn = crate::connect::establish(url).await?;
+        let mut target = crate::connect::Target::parse(url)?;
+        if statements == Statements::Unpooled {
+            target = target.set_up_in_a_transaction();
+        }
+        let mut conn = PgConnection::new(target.connect().await?, statements);
         conn.set_instrumentation(crate::trace::StatementSpans::around(count_statements));
         conn.batch_execute(&session_setup)
             .await

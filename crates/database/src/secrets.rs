@@ -3,12 +3,12 @@
 
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::schema::server_secrets;
 
 /// The key list cursors are signed with.
-pub async fn cursor_key(conn: &mut AsyncPgConnection) -> QueryResult<Vec<u8>> {
+pub async fn cursor_key(conn: &mut crate::PgConnection) -> QueryResult<Vec<u8>> {
     server_secrets::table
         .find("cursor")
         .select(server_secrets::secret)

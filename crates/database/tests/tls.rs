@@ -84,7 +84,7 @@ struct Ssl {
 }
 
 /// Whether the connection's own session is encrypted, as the server sees it.
-async fn encrypted(conn: &mut AsyncPgConnection) -> bool {
+async fn encrypted(conn: &mut impl diesel_async::AsyncConnection<Backend = diesel::pg::Pg>) -> bool {
     diesel::sql_query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
         .get_result::<Ssl>(conn)
         .await

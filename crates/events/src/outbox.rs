@@ -7,15 +7,16 @@
 //! the less writers of different teams wait for each other.
 
 use database::schema::events;
+use database::PgConnection;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::model::NewEvent;
 
 /// Writes `events`, in order, in the caller's transaction: they are
 /// delivered once it commits, and never if it rolls back.
-pub async fn record(conn: &mut AsyncPgConnection, events: &[NewEvent]) -> QueryResult<()> {
+pub async fn record(conn: &mut PgConnection, events: &[NewEvent]) -> QueryResult<()> {
     if events.is_empty() {
         return Ok(());
     }

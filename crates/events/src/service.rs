@@ -9,10 +9,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use database::schema::{event_tickets, events, events_pruned};
+use database::PgConnection;
 use diesel::dsl::{max, now};
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
@@ -25,8 +26,15 @@ pub const TICKET_LIFETIME: Duration = Duration::from_secs(60);
 /// Key of the transaction lock one pruning instance holds ("prune" in ASCII).
 const PRUNE_LOCK_KEY: i64 = 0x70_72_75_6e_65;
 
+/// Makes the transaction just begun a read-only `REPEATABLE READ` snapshot;
+/// it must come before the transaction's first query.
+async fn snapshot(conn: &mut PgConnection) -> QueryResult<()> {
+    conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await
+}
+
 /// The outbox's position: the highest id committed (or pruned), 0 when none.
-pub async fn position(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+pub async fn position(conn: &mut PgConnection) -> QueryResult<i64> {
     let (latest, pruned): (Option<i64>, i64) = events_pruned::table
         .select((
             events::table.select(max(events::id)).single_value(),
@@ -39,31 +47,29 @@ pub async fn position(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
 
 /// The outbox's [`position`] and the latest event id of each team that
 /// has events, read in one snapshot.
-pub async fn positions(conn: &mut AsyncPgConnection) -> QueryResult<(i64, HashMap<i64, i64>)> {
-    conn.build_transaction()
-        .repeatable_read()
-        .read_only()
-        .run(async move |conn| {
-            let position = position(conn).await?;
-            let latest: Vec<(i64, Option<i64>)> = events::table
-                .group_by(events::team_id)
-                .select((events::team_id, max(events::id)))
-                .load(conn)
-                .await?;
-            let latest = latest
-                .into_iter()
-                .filter_map(|(team_id, id)| Some((team_id, id?)))
-                .collect();
-            Ok((position, latest))
-        })
-        .await
+pub async fn positions(conn: &mut PgConnection) -> QueryResult<(i64, HashMap<i64, i64>)> {
+    conn.transaction(async move |conn| {
+        snapshot(conn).await?;
+        let position = position(conn).await?;
+        let latest: Vec<(i64, Option<i64>)> = events::table
+            .group_by(events::team_id)
+            .select((events::team_id, max(events::id)))
+            .load(conn)
+            .await?;
+        let latest = latest
+            .into_iter()
+            .filter_map(|(team_id, id)| Some((team_id, id?)))
+            .collect();
+        Ok((position, latest))
+    })
+    .await
 }
 
 /// Up to `limit` events after id `after` (and up to `until`), in order; with
 /// an audience, only those of its teams or addressed to it (the audience
 /// still decides, as membership events go by).
 pub async fn events_after(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     after: i64,
     audience: Option<(&Audience, i64)>,
     limit: i64,
@@ -88,7 +94,7 @@ pub async fn events_after(
 /// The membership events (`member.joined`, `member.left`, `team.deleted`)
 /// after `after` up to `until`, newest first: what a replay undoes to know
 /// a user's teams as of `after`.
-pub async fn membership_changes(conn: &mut AsyncPgConnection, after: i64, until: i64) -> QueryResult<Vec<StoredEvent>> {
+pub async fn membership_changes(conn: &mut PgConnection, after: i64, until: i64) -> QueryResult<Vec<StoredEvent>> {
     let kinds = [EventKind::MemberJoined, EventKind::MemberLeft, EventKind::TeamDeleted].map(EventKind::as_str);
     events::table
         .filter(events::id.gt(after))
@@ -115,28 +121,26 @@ pub struct Start {
 /// Reads a new stream's [`Start`] for `user_id` in one repeatable-read
 /// snapshot, so that the teams are exactly those after event `position`
 /// (every membership change writes an event).
-pub async fn start(conn: &mut AsyncPgConnection, directory: &dyn TeamDirectory, user_id: i64) -> QueryResult<Start> {
-    conn.build_transaction()
-        .repeatable_read()
-        .read_only()
-        .run(async move |conn| {
-            let pruned_through: i64 = events_pruned::table.select(events_pruned::through).first(conn).await?;
-            let position = position(conn).await?;
-            let teams = directory.user_teams(conn, user_id).await?;
-            Ok(Start {
-                team_ids: teams.team_ids,
-                position,
-                pruned_through,
-            })
+pub async fn start(conn: &mut PgConnection, directory: &dyn TeamDirectory, user_id: i64) -> QueryResult<Start> {
+    conn.transaction(async move |conn| {
+        snapshot(conn).await?;
+        let pruned_through: i64 = events_pruned::table.select(events_pruned::through).first(conn).await?;
+        let position = position(conn).await?;
+        let teams = directory.user_teams(conn, user_id).await?;
+        Ok(Start {
+            team_ids: teams.team_ids,
+            position,
+            pruned_through,
         })
-        .await
+    })
+    .await
 }
 
 /// A new ticket for `user_id`, proved by `credential`: the secret (shown
 /// once, stored as its SHA-256) and when it expires. Expired tickets are
 /// swept on the way.
 pub async fn create_ticket(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     credential: &Credential,
 ) -> QueryResult<(String, DateTime<Utc>)> {
@@ -172,7 +176,7 @@ type TicketRow = (i64, Option<Vec<u8>>, Option<Vec<u8>>, DateTime<Utc>);
 
 /// Uses up the ticket `secret`: its user and the credential it was made
 /// with, while unexpired and that credential still holds. A ticket works once.
-pub async fn redeem_ticket(conn: &mut AsyncPgConnection, secret: &str) -> Result<(i64, Credential), EventError> {
+pub async fn redeem_ticket(conn: &mut PgConnection, secret: &str) -> Result<(i64, Credential), EventError> {
     let hash: [u8; 32] = Sha256::digest(secret.as_bytes()).into();
     let row: Option<TicketRow> = diesel::delete(event_tickets::table.find(hash.to_vec()))
         .returning((
@@ -206,7 +210,7 @@ diesel::define_sql_function! {
 
 /// Deletes events older than `retention`, unless another instance is doing
 /// it; how many went.
-pub async fn prune(conn: &mut AsyncPgConnection, retention: Duration) -> QueryResult<usize> {
+pub async fn prune(conn: &mut PgConnection, retention: Duration) -> QueryResult<usize> {
     let cutoff = Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(7));
     conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
         let mine: bool = diesel::select(pg_try_advisory_xact_lock(PRUNE_LOCK_KEY))

@@ -23,11 +23,12 @@ use ::teams::cache::{self, TeamCache, TeamsOfUser};
 use ::teams::query::{locked_membership, member_team_ids, team_name_of};
 use chrono::{DateTime, Utc};
 use database::schema::palettes;
+use database::PgConnection;
 use diesel::dsl::now;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel::sql_types::{Array, BigInt, Nullable, Text};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use kernel::{Cursor, FieldErrors, IfMatch};
 use serde_json::Value;
 
@@ -201,7 +202,7 @@ fn like_contains(text: &str) -> String {
 /// statement, the page (see [`crate::page_query`]), when the teams are in
 /// `cache`; two when they are not.
 pub async fn list(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     cache: &TeamCache,
     user_id: i64,
     query: &ListQuery,
@@ -241,7 +242,7 @@ pub async fn list(
 /// How many palettes each of `team_ids` has, as `(team id, count)` by team
 /// id, in one statement; a team without palettes is absent. For operators'
 /// listings (`palette-api teams list`).
-pub async fn palette_counts(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+pub async fn palette_counts(conn: &mut PgConnection, team_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     palettes::table
         .filter(palettes::team_id.eq_any(team_ids))
         .group_by(palettes::team_id)
@@ -253,7 +254,7 @@ pub async fn palette_counts(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> Q
 
 /// Palette `id` of `user_id`'s teams, with what `detail` asks of its team.
 pub async fn read(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     cache: &TeamCache,
     user_id: i64,
     id: i64,
@@ -266,7 +267,7 @@ pub async fn read(
 /// Creates a palette in a team of `user_id`'s: `body` as its request type
 /// read it (name and team given), in one statement.
 pub async fn create(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     cache: &TeamCache,
     user_id: i64,
     body: Result<PaletteChanges, InvalidBody>,
@@ -285,7 +286,7 @@ pub async fn create(
 /// Inserts a palette as [`insert_as_member`] does, with its
 /// `palette.created` event, in one transaction; the palette and its team's name.
 async fn insert_with_event(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     values: PaletteValues,
 ) -> Result<(Palette, String), PaletteError> {
@@ -313,7 +314,7 @@ async fn insert_with_event(
 /// transaction holding the palette's row lock. Moving it to another team
 /// needs membership of that team too.
 pub async fn write(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     cache: &TeamCache,
     user_id: i64,
     (id, precondition): (i64, &IfMatch),
@@ -362,7 +363,7 @@ pub async fn write(
 /// Deletes palette `id`, if `user_id` may see it and `precondition` holds,
 /// in one transaction holding the palette's row lock; the team it was in.
 pub async fn delete(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     id: i64,
     precondition: &IfMatch,
@@ -380,7 +381,7 @@ pub async fn delete(
 /// as its request type read it): the same team under a new name, or another,
 /// in one statement.
 pub async fn copy(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     cache: &TeamCache,
     user_id: i64,
     id: i64,
@@ -410,7 +411,7 @@ pub async fn copy(
 /// the team of a palette they can see), else [`PaletteError::Invalid`]. The
 /// membership stays locked until the caller's transaction ends, if any.
 async fn refusal(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     invalid: InvalidBody,
     member_of: Option<i64>,
@@ -428,7 +429,7 @@ async fn refusal(
 
 /// Whether `user_id` is a member of `team_id`, the membership then locked
 /// until the caller's transaction ends, if any (see [`locked_membership`]).
-async fn lock_membership(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> QueryResult<bool> {
+async fn lock_membership(conn: &mut PgConnection, team_id: i64, user_id: i64) -> QueryResult<bool> {
     let found: Option<i64> = locked_membership(team_id, user_id)
         .select(team_id.into_sql::<BigInt>())
         .first(conn)
@@ -441,7 +442,7 @@ async fn lock_membership(conn: &mut AsyncPgConnection, team_id: i64, user_id: i6
 /// teams when there; otherwise `team_name` is looked up when not known, and
 /// the members when asked for.
 async fn view(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     (cache, user_id): (&TeamCache, i64),
     palette: Palette,
     team_name: Option<String>,
@@ -476,7 +477,7 @@ async fn view(
 }
 
 /// One palette of `user_id`'s teams, with its team's name.
-async fn find_visible(conn: &mut AsyncPgConnection, user_id: i64, id: i64) -> QueryResult<Option<(Palette, String)>> {
+async fn find_visible(conn: &mut PgConnection, user_id: i64, id: i64) -> QueryResult<Option<(Palette, String)>> {
     palettes::table
         .filter(palettes::id.eq(id))
         .filter(palettes::team_id.eq_any(member_team_ids(user_id)))
@@ -492,7 +493,7 @@ async fn find_visible(conn: &mut AsyncPgConnection, user_id: i64, id: i64) -> Qu
 /// the palette is added, never before. `None` when they are not a member or
 /// there is no such team.
 async fn insert_as_member(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     values: &PaletteValues,
 ) -> Result<Option<Palette>, PaletteError> {
@@ -526,7 +527,7 @@ async fn insert_as_member(
 /// first checks of every write and delete. Concurrent writers of one palette
 /// wait for each other and each sees the state the previous one left.
 async fn lock_for_write(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     id: i64,
     precondition: &IfMatch,
@@ -548,7 +549,7 @@ async fn lock_for_write(
 
 /// Writes `values` over palette `id`, locked by [`lock_for_write`] in the
 /// same transaction, bumping its revision.
-async fn update(conn: &mut AsyncPgConnection, id: i64, values: &PaletteValues) -> Result<Palette, PaletteError> {
+async fn update(conn: &mut PgConnection, id: i64, values: &PaletteValues) -> Result<Palette, PaletteError> {
     Ok(diesel::update(palettes::table.find(id))
         .set((
             values,

@@ -469,7 +469,7 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
         tracing::info!(?applied, "applied migrations");
     }
     // Data a migration could not compute in SQL.
-    let mut conn = database::connect::establish(database_url)
+    let mut conn = <database::PgConnection as diesel_async::AsyncConnection>::establish(database_url)
         .await
         .context("connecting to fill in usernames' skeletons")?;
     let filled = accounts::service::backfill_skeletons(&mut conn)

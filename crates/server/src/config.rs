@@ -116,6 +116,16 @@ pub struct Settings {
     #[arg(long = "db-statement-timeout-ms", env = "DB_STATEMENT_TIMEOUT_MS", default_value = "15000", value_parser = parse_millis, global = true)]
     pub db_statement_timeout: Duration,
 
+    /// Keep each connection's prepared statements for reuse (diesel-async's
+    /// statement cache). Set it to false behind a pooler in transaction mode
+    /// that cannot carry named prepared statements (PgBouncer before 1.21, or
+    /// later without `max_prepared_statements`): statements are then closed
+    /// with their transaction, and one outside a transaction runs in its own.
+    /// `DB_STATEMENT_TIMEOUT_MS` then does not apply: set `statement_timeout`
+    /// on the database role instead.
+    #[arg(long, env = "DB_STATEMENT_CACHE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub db_statement_cache: bool,
+
     /// Milliseconds a request may take until its response starts (a stream's
     /// body is not bounded); a slower one is a 503 with `Retry-After`. Keep it
     /// below the statement timeout, so a stuck query is cut here first.
@@ -282,6 +292,11 @@ impl Settings {
             recycle_timeout: self.db_connect_timeout,
             statement_timeout: self.db_statement_timeout,
             application_name: "palette-api".to_owned(),
+            statements: if self.db_statement_cache {
+                database::Statements::Cached
+            } else {
+                database::Statements::Unpooled
+            },
         }
     }
 }

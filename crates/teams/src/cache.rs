@@ -27,8 +27,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use database::PgConnection;
 use diesel::result::QueryResult;
-use diesel_async::AsyncPgConnection;
 use moka::sync::Cache;
 
 use crate::model::TeamWithMembers;
@@ -96,7 +96,7 @@ impl TeamCache {
 
     /// The teams of `user_id`, from the cache or in one statement. Never call
     /// it inside a transaction: it would cache what may yet roll back.
-    pub async fn of_user(&self, conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<TeamsOfUser> {
+    pub async fn of_user(&self, conn: &mut PgConnection, user_id: i64) -> QueryResult<TeamsOfUser> {
         if let Some(teams) = self.cached(user_id) {
             return Ok(teams);
         }

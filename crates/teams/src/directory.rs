@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use accounts::directory::AfterDeletion;
 use accounts::{AccountError, Memberships, TeamDirectory};
+use database::PgConnection;
 use diesel::result::QueryResult;
-use diesel_async::AsyncPgConnection;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 
@@ -29,18 +29,14 @@ impl Directory {
 impl TeamDirectory for Directory {
     fn user_registered<'a>(
         &'a self,
-        conn: &'a mut AsyncPgConnection,
+        conn: &'a mut PgConnection,
         user_id: i64,
         username: &'a str,
     ) -> BoxFuture<'a, QueryResult<()>> {
         async move { service::create_personal_team(conn, user_id, username).await.map(drop) }.boxed()
     }
 
-    fn user_teams<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        user_id: i64,
-    ) -> BoxFuture<'a, QueryResult<Memberships>> {
+    fn user_teams<'a>(&'a self, conn: &'a mut PgConnection, user_id: i64) -> BoxFuture<'a, QueryResult<Memberships>> {
         async move {
             Ok(Memberships {
                 personal_team_id: service::personal_team_id(conn, user_id).await?,
@@ -56,7 +52,7 @@ impl TeamDirectory for Directory {
     /// last owner of a non-personal team with other members.
     fn user_deleting<'a>(
         &'a self,
-        conn: &'a mut AsyncPgConnection,
+        conn: &'a mut PgConnection,
         user_id: i64,
     ) -> BoxFuture<'a, Result<AfterDeletion, AccountError>> {
         async move {

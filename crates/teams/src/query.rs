@@ -8,12 +8,13 @@
 #![allow(missing_docs)]
 
 use database::schema::{team_members, teams};
+use database::PgConnection;
 use diesel::dsl;
 use diesel::expression::{is_aggregate, ValidGrouping};
 use diesel::prelude::*;
 use diesel::result::QueryResult;
 use diesel::sql_types::BigInt;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 /// The subquery of [`member_team_ids`].
 pub type MemberTeamIds =
@@ -59,6 +60,6 @@ where
 }
 
 /// The name of team `team_id`; `NotFound` when there is no such team.
-pub async fn team_name(conn: &mut AsyncPgConnection, team_id: i64) -> QueryResult<String> {
+pub async fn team_name(conn: &mut PgConnection, team_id: i64) -> QueryResult<String> {
     teams::table.find(team_id).select(teams::name).first(conn).await
 }

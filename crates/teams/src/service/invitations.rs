@@ -4,9 +4,10 @@
 use accounts::query::{user_id_named, username_of};
 use chrono::{DateTime, Utc};
 use database::schema::{invitations, teams};
+use database::PgConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError, QueryResult};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use kernel::error::violated_unique_index;
 
 use events::{EventKind, NewEvent};
@@ -44,7 +45,7 @@ enum InvitationFilter {
 /// Invitations with their team, invitee and inviter, filtered by `filter`, by
 /// id after `after_id`: one query.
 async fn load_invitations(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     filter: InvitationFilter,
     after_id: Option<i64>,
     limit: i64,
@@ -93,7 +94,7 @@ async fn load_invitations(
 
 /// A page of the invitations addressed to `user_id`, by id.
 pub async fn my_invitations(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     user_id: i64,
     after_id: Option<i64>,
     limit: i64,
@@ -103,7 +104,7 @@ pub async fn my_invitations(
 
 /// A page of the pending invitations of a team, by id; for its owners only.
 pub async fn team_invitations(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
     after_id: Option<i64>,
@@ -115,7 +116,7 @@ pub async fn team_invitations(
 
 /// Invites the user named `username` (ignoring case) to a team `user_id` owns.
 pub async fn invite(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
     username: &str,
@@ -159,7 +160,7 @@ pub async fn invite(
 
 /// Revokes a pending invitation of a team `user_id` owns.
 pub async fn revoke_invitation(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
     invitation_id: i64,
@@ -186,7 +187,7 @@ pub async fn revoke_invitation(
 /// goes. Without a pending invitation the team is not theirs to see:
 /// `NotFound`. A member already is left as they are.
 pub async fn accept_invitation(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
 ) -> Result<Committed<()>, TeamError> {
@@ -214,7 +215,7 @@ pub async fn accept_invitation(
 
 /// Deletes `user_id`'s invitation to a team; its id, if there was one.
 pub(super) async fn delete_invitation_of(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
 ) -> QueryResult<Option<i64>> {

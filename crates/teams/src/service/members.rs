@@ -1,9 +1,10 @@
 //! Memberships: who belongs to a team, their roles, removing and leaving.
 
 use database::schema::team_members;
+use database::PgConnection;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 
 use super::invitations::delete_invitation_of;
 use events::{EventKind, NewEvent};
@@ -14,7 +15,7 @@ use crate::error::TeamError;
 use crate::model::{Member, Role};
 
 /// The role of a user in a team, or `None` when not a member (or no such team).
-async fn role_of(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> QueryResult<Option<Role>> {
+async fn role_of(conn: &mut PgConnection, team_id: i64, user_id: i64) -> QueryResult<Option<Role>> {
     let role: Option<String> = team_members::table
         .filter(team_members::team_id.eq(team_id))
         .filter(team_members::user_id.eq(user_id))
@@ -27,7 +28,7 @@ async fn role_of(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Qu
 
 /// Refuses anyone but an owner of `team_id`, without locking it:
 /// `NotFound` for non-members, `NotOwner` for members.
-pub(super) async fn require_owner(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Result<(), TeamError> {
+pub(super) async fn require_owner(conn: &mut PgConnection, team_id: i64, user_id: i64) -> Result<(), TeamError> {
     match role_of(conn, team_id, user_id).await? {
         None => Err(TeamError::NotFound),
         Some(Role::Member) => Err(TeamError::NotOwner),
@@ -37,7 +38,7 @@ pub(super) async fn require_owner(conn: &mut AsyncPgConnection, team_id: i64, us
 
 /// A page of the members of a team `user_id` belongs to, by user id, after `after_user_id`.
 pub async fn list_members(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
     after_user_id: Option<i64>,
@@ -60,7 +61,7 @@ pub async fn list_members(
 /// Sets the role of member `target_id`; only owners may, and the team keeps
 /// an owner (the user of a personal team stays one).
 pub async fn change_role(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
     target_id: i64,
@@ -106,7 +107,7 @@ pub async fn change_role(
 /// Removes member `target_id`: an owner removes anyone but the user of a
 /// personal team; anyone removes themselves under the rules of leaving.
 pub async fn remove_member(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
     target_id: i64,
@@ -131,11 +132,7 @@ pub async fn remove_member(
 
 /// `user_id` leaves a team (under the rules of leaving), or declines their
 /// invitation to it; `NotFound` when they are neither member nor invitee.
-pub async fn leave_or_decline(
-    conn: &mut AsyncPgConnection,
-    team_id: i64,
-    user_id: i64,
-) -> Result<Committed<()>, TeamError> {
+pub async fn leave_or_decline(conn: &mut PgConnection, team_id: i64, user_id: i64) -> Result<Committed<()>, TeamError> {
     conn.transaction::<_, TeamError, _>(async move |conn| {
         let locked = lock(conn, team_id).await?;
         if locked.team.role_of(user_id).is_some() {
@@ -155,7 +152,7 @@ pub async fn leave_or_decline(
 }
 
 /// Deletes a membership; the database deletes a team whose last member goes.
-async fn delete_membership(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Result<(), TeamError> {
+async fn delete_membership(conn: &mut PgConnection, team_id: i64, user_id: i64) -> Result<(), TeamError> {
     diesel::delete(
         team_members::table
             .filter(team_members::team_id.eq(team_id))

@@ -32,9 +32,10 @@ mod teams;
 
 use accounts::query::username_of;
 use database::schema::{team_members, teams as teams_table};
+use database::PgConnection;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use kernel::IfMatch;
 
 use events::{outbox, EventKind, NewEvent};
@@ -64,7 +65,7 @@ fn member(team_id: i64, user_id: i64, username: String, role: &str) -> Member {
 }
 
 /// Adds a member with a role.
-async fn add_member(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64, role: Role) -> QueryResult<()> {
+async fn add_member(conn: &mut PgConnection, team_id: i64, user_id: i64, role: Role) -> QueryResult<()> {
     diesel::insert_into(team_members::table)
         .values(NewMember {
             team_id,
@@ -88,7 +89,7 @@ pub(super) fn member_rows(team_id: i64) -> _ {
 }
 
 /// The members of one team, by user id, in one query.
-async fn members_of(conn: &mut AsyncPgConnection, team_id: i64) -> QueryResult<Vec<Member>> {
+async fn members_of(conn: &mut PgConnection, team_id: i64) -> QueryResult<Vec<Member>> {
     let rows: Vec<(i64, String, String)> = member_rows(team_id).load(conn).await?;
     Ok(rows
         .into_iter()
@@ -128,7 +129,7 @@ fn team_updated_event(team: &TeamWithMembers) -> NewEvent {
 }
 
 /// Records `events` in the caller's transaction.
-async fn record(conn: &mut AsyncPgConnection, events: &[NewEvent]) -> Result<(), TeamError> {
+async fn record(conn: &mut PgConnection, events: &[NewEvent]) -> Result<(), TeamError> {
     outbox::record(conn, events).await.map_err(TeamError::from)
 }
 
@@ -184,7 +185,7 @@ impl Locked {
 }
 
 /// Locks a team row and reads its members; `NotFound` when there is no such team.
-async fn lock(conn: &mut AsyncPgConnection, team_id: i64) -> Result<Locked, TeamError> {
+async fn lock(conn: &mut PgConnection, team_id: i64) -> Result<Locked, TeamError> {
     let (team, personal_user_id): (Team, Option<i64>) = teams_table::table
         .find(team_id)
         .select((Team::as_select(), teams_table::personal_user_id))
@@ -201,7 +202,7 @@ async fn lock(conn: &mut AsyncPgConnection, team_id: i64) -> Result<Locked, Team
 }
 
 /// Locks a team `user_id` belongs to; `NotFound` for anyone else.
-async fn lock_as_member(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Result<Locked, TeamError> {
+async fn lock_as_member(conn: &mut PgConnection, team_id: i64, user_id: i64) -> Result<Locked, TeamError> {
     let locked = lock(conn, team_id).await?;
     if locked.team.role_of(user_id).is_none() {
         return Err(TeamError::NotFound);
@@ -210,7 +211,7 @@ async fn lock_as_member(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64
 }
 
 /// Locks a team `user_id` owns: `NotFound` for non-members, `NotOwner` for members.
-async fn lock_as_owner(conn: &mut AsyncPgConnection, team_id: i64, user_id: i64) -> Result<Locked, TeamError> {
+async fn lock_as_owner(conn: &mut PgConnection, team_id: i64, user_id: i64) -> Result<Locked, TeamError> {
     let locked = lock(conn, team_id).await?;
     locked.require_owner(user_id)?;
     Ok(locked)

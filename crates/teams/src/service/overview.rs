@@ -3,16 +3,17 @@
 
 use accounts::query::username_of;
 use database::schema::{team_members, teams};
+use database::PgConnection;
 use diesel::dsl::count;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::model::{Role, Team, TeamSummary};
 
 /// Every team by id, with its owners' usernames and its member count, in
 /// two statements.
-pub async fn team_summaries(conn: &mut AsyncPgConnection) -> QueryResult<Vec<TeamSummary>> {
+pub async fn team_summaries(conn: &mut PgConnection) -> QueryResult<Vec<TeamSummary>> {
     let counted: Vec<(Team, i64)> = teams::table
         .left_join(team_members::table)
         .group_by(teams::id)
@@ -43,7 +44,7 @@ pub async fn team_summaries(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Tea
 
 /// How many teams each of `user_ids` belongs to, as `(user id, count)` by
 /// user id; a user in no team is absent.
-pub async fn team_counts(conn: &mut AsyncPgConnection, user_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
+pub async fn team_counts(conn: &mut PgConnection, user_ids: &[i64]) -> QueryResult<Vec<(i64, i64)>> {
     team_members::table
         .filter(team_members::user_id.eq_any(user_ids))
         .group_by(team_members::user_id)

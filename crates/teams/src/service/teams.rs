@@ -3,10 +3,11 @@
 
 use accounts::query::username_of;
 use database::schema::{team_members, teams};
+use database::PgConnection;
 use database::Pool;
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use kernel::error::violated_unique_index;
 use kernel::IfMatch;
 
@@ -22,7 +23,7 @@ use crate::model::{NewTeam, Role, Team, TeamWithMembers};
 use crate::query::member_team_ids;
 
 /// Creates a user's personal team, named after them, with them as owner.
-pub async fn create_personal_team(conn: &mut AsyncPgConnection, user_id: i64, username: &str) -> QueryResult<Team> {
+pub async fn create_personal_team(conn: &mut PgConnection, user_id: i64, username: &str) -> QueryResult<Team> {
     let team: Team = diesel::insert_into(teams::table)
         .values(NewTeam {
             name: username,
@@ -36,7 +37,7 @@ pub async fn create_personal_team(conn: &mut AsyncPgConnection, user_id: i64, us
 }
 
 /// The personal team of a user.
-pub async fn personal_team_id(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Option<i64>> {
+pub async fn personal_team_id(conn: &mut PgConnection, user_id: i64) -> QueryResult<Option<i64>> {
     teams::table
         .filter(teams::personal_user_id.eq(user_id))
         .select(teams::id)
@@ -46,7 +47,7 @@ pub async fn personal_team_id(conn: &mut AsyncPgConnection, user_id: i64) -> Que
 }
 
 /// The ids of the teams a user belongs to, ascending.
-pub async fn team_ids_of(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<i64>> {
+pub async fn team_ids_of(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<i64>> {
     member_team_ids(user_id).order(team_members::team_id).load(conn).await
 }
 
@@ -71,7 +72,7 @@ type MemberRow = (Team, i64, String, String);
 
 /// Teams by id with their members, ascending by team then user id, in one
 /// query. Public for palettes, which shows a palette's team.
-pub async fn teams_with_members(conn: &mut AsyncPgConnection, team_ids: &[i64]) -> QueryResult<Vec<TeamWithMembers>> {
+pub async fn teams_with_members(conn: &mut PgConnection, team_ids: &[i64]) -> QueryResult<Vec<TeamWithMembers>> {
     let rows: Vec<MemberRow> = memberships_with_teams()
         .filter(team_members::team_id.eq_any(team_ids))
         .load(conn)
@@ -80,7 +81,7 @@ pub async fn teams_with_members(conn: &mut AsyncPgConnection, team_ids: &[i64]) 
 }
 
 /// Every team of `user_id`, by id, each with its members (by user id), in one statement.
-pub async fn user_teams_with_members(conn: &mut AsyncPgConnection, user_id: i64) -> QueryResult<Vec<TeamWithMembers>> {
+pub async fn user_teams_with_members(conn: &mut PgConnection, user_id: i64) -> QueryResult<Vec<TeamWithMembers>> {
     let mine = diesel::alias!(team_members as mine);
     let my_team_ids = mine
         .filter(mine.field(team_members::user_id).eq(user_id))
@@ -165,7 +166,7 @@ fn name_error(error: diesel::result::Error) -> TeamError {
 /// A name taken ignoring case, even by a team created at the same moment, is
 /// `DuplicateName`.
 pub async fn create_team(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     owner_id: i64,
     name: &str,
 ) -> Result<Committed<TeamWithMembers>, TeamError> {
@@ -196,7 +197,7 @@ pub async fn create_team(
 /// Renames a team `user_id` owns; `None` keeps the name (and still checks
 /// the precondition). A personal team keeps its user's name.
 pub async fn rename_team(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
     name: Option<&str>,
@@ -230,7 +231,7 @@ pub async fn rename_team(
 
 /// Deletes a team `user_id` owns, with its palettes; personal teams stay.
 pub async fn delete_team(
-    conn: &mut AsyncPgConnection,
+    conn: &mut PgConnection,
     team_id: i64,
     user_id: i64,
     if_match: &IfMatch,
@@ -257,10 +258,7 @@ pub async fn delete_team(
 /// Otherwise, the events the deletion makes, for the transaction to record
 /// last: `member.left` from each shared team (and `team.deleted` for one they
 /// were alone in), `team.deleted` of the personal team to its members.
-pub async fn account_departure(
-    conn: &mut AsyncPgConnection,
-    user_id: i64,
-) -> QueryResult<Result<Vec<NewEvent>, String>> {
+pub async fn account_departure(conn: &mut PgConnection, user_id: i64) -> QueryResult<Result<Vec<NewEvent>, String>> {
     let locked: Vec<(i64, Option<i64>)> = teams::table
         .filter(teams::id.eq_any(member_team_ids(user_id)))
         .select((teams::id, teams::personal_user_id))
