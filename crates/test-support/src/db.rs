@@ -20,8 +20,20 @@ pub fn database_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| server::DEFAULT_DATABASE_URL.to_owned())
 }
 
+/// The URL of a connection pooler in front of the tests' PostgreSQL, from
+/// `TEST_POOLER_URL` (`scripts/pgbouncer-check` sets it): apps then query
+/// through it and keep their sessions (`DATABASE_DIRECT_URL`) direct.
+pub fn pooler_url() -> Option<String> {
+    std::env::var("TEST_POOLER_URL").ok().filter(|url| !url.is_empty())
+}
+
 fn url_for(database: &str) -> anyhow::Result<String> {
-    let (admin, _) = split_database_url(&database_url())?;
+    url_on(&database_url(), database)
+}
+
+/// `database` on the server of `server_url`.
+fn url_on(server_url: &str, database: &str) -> anyhow::Result<String> {
+    let (admin, _) = split_database_url(server_url)?;
     let (server, query) = match admin.split_once('?') {
         Some((server, query)) => (server.to_owned(), Some(query.to_owned())),
         None => (admin, None),
@@ -153,6 +165,17 @@ pub struct TestDatabase {
     pub name: String,
     /// URL to reach it.
     pub url: String,
+}
+
+impl TestDatabase {
+    /// The URL to reach it through the pooler of [`pooler_url`], if any.
+    pub fn pooled_url(&self) -> Option<String> {
+        let pooler = pooler_url()?;
+        Some(
+            url_on(&pooler, &self.name)
+                .unwrap_or_else(|error| panic!("building the pooler's URL of {}: {error:#}", self.name)),
+        )
+    }
 }
 
 /// Creates an empty, migrated database for one test.

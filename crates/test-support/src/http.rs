@@ -62,6 +62,10 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let database = create_database().await;
     let mut settings = Settings::defaults();
     settings.database_url = database.url.clone().into();
+    if let Some(pooled) = database.pooled_url() {
+        settings.database_direct_url = Some(settings.database_url.clone());
+        settings.database_url = pooled.into();
+    }
     settings.bind_addr = ([127, 0, 0, 1], 0).into();
     settings.workers = Some(1);
     settings.db_pool_max_size = 8;
