@@ -122,7 +122,7 @@ pub struct Settings {
     /// later without `max_prepared_statements`): statements are then closed
     /// with their transaction, and one outside a transaction runs in its own.
     /// `DB_STATEMENT_TIMEOUT_MS` then does not apply: set `statement_timeout`
-    /// on the database role instead.
+    /// in the pooler's `connect_query` or on the database role instead.
     #[arg(long, env = "DB_STATEMENT_CACHE", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub db_statement_cache: bool,
 
