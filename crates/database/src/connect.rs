@@ -31,6 +31,7 @@ use std::sync::{Arc, OnceLock};
 
 use diesel::ConnectionResult;
 use diesel_async::AsyncPgConnection;
+use futures_util::future::Either;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
@@ -312,17 +313,23 @@ impl Target {
                 .await
                 .map_err(ConnectError::Setup);
         }
-        // `BEGIN` must reach the server before diesel-async's statements,
-        // so this task drives the connection (it ends when the client is
-        // dropped) and diesel-async gets the client alone. It then has no
-        // channel for notifications, which pooled connections do not use.
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(error = %with_causes(&error), "a database connection ended");
+        // `BEGIN` must reach the server before diesel-async's statements: the
+        // connection is driven here until it is done, then handed over.
+        let mut connection = connection;
+        let setup_failed = |why: String| ConnectError::Setup(diesel::ConnectionError::BadConnection(why));
+        {
+            let begin = std::pin::pin!(client.batch_execute("BEGIN"));
+            match futures_util::future::select(begin, &mut connection).await {
+                Either::Left((Ok(()), _)) => {}
+                Either::Left((Err(error), _)) | Either::Right((Err(error), _)) => {
+                    return Err(setup_failed(with_causes(&error)))
+                }
+                Either::Right((Ok(()), _)) => return Err(setup_failed("the server closed the connection".to_owned())),
             }
-        });
-        client.batch_execute("BEGIN").await.map_err(ConnectError::Postgres)?;
-        let mut conn = AsyncPgConnection::try_from(client).await.map_err(ConnectError::Setup)?;
+        }
+        let mut conn = AsyncPgConnection::try_from_client_and_connection(client, connection)
+            .await
+            .map_err(ConnectError::Setup)?;
         diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "COMMIT")
             .await
             .map_err(|error| ConnectError::Setup(diesel::ConnectionError::CouldntSetupConfiguration(error)))?;

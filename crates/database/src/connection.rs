@@ -18,9 +18,16 @@
 //! transaction on one server connection.
 //!
 //! The price is two more round trips per statement outside a transaction
-//! (`BEGIN`, `COMMIT`), and rows read whole before they are handed on, so
-//! the mode is for such poolers only; the default keeps diesel-async's
-//! cache of prepared statements.
+//! (`BEGIN`, `COMMIT`) and a late close (see `in_own_transaction`), and
+//! rows read whole before they are handed on, so the mode is for such
+//! poolers only; the default keeps diesel-async's cache of prepared
+//! statements.
+//!
+//! The mode relies on the schema using PostgreSQL's built-in types only:
+//! tokio-postgres looks up any other type with prepared statements it keeps
+//! for the connection's life, which no pooler in transaction mode can
+//! carry and `DEALLOCATE ALL` would remove: a migration that creates a
+//! type (an enum, a domain, an extension's type) would break this mode.
 
 use diesel::connection::{CacheSize, Instrumentation, TransactionManagerStatus};
 use diesel::query_builder::{AsQuery, QueryFragment, QueryId};
@@ -76,15 +83,41 @@ impl PgConnection {
         self.statements
     }
 
+    /// Runs `body` in a read-only `REPEATABLE READ` transaction, so that all
+    /// it reads comes from one snapshot; committed when `body` succeeds.
+    pub async fn read_only_snapshot<R>(
+        &mut self,
+        body: impl AsyncFnOnce(&mut Self) -> QueryResult<R>,
+    ) -> QueryResult<R> {
+        AnsiTransactionManager::begin_transaction_sql(
+            &mut *self,
+            "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )
+        .await?;
+        match body(self).await {
+            Ok(value) => {
+                AnsiTransactionManager::commit_transaction(self).await?;
+                Ok(value)
+            }
+            Err(error) => {
+                AnsiTransactionManager::rollback_transaction(self).await?;
+                Err(error)
+            }
+        }
+    }
+
     /// Whether the next statement needs a transaction of its own: in
     /// [`Statements::Unpooled`], outside a transaction. A transaction
-    /// manager in error runs nothing more, so it needs none.
-    fn needs_own_transaction(&mut self) -> bool {
-        self.statements == Statements::Unpooled
-            && matches!(
-                AnsiTransactionManager::transaction_manager_status_mut(self),
-                TransactionManagerStatus::Valid(status) if status.transaction_depth().is_none()
-            )
+    /// manager in error (a rollback failed) cannot tell whether the session
+    /// is in a transaction, so nothing more runs on it there.
+    fn needs_own_transaction(&mut self) -> QueryResult<bool> {
+        if self.statements == Statements::Cached {
+            return Ok(false);
+        }
+        match AnsiTransactionManager::transaction_manager_status_mut(self) {
+            TransactionManagerStatus::Valid(status) => Ok(status.transaction_depth().is_none()),
+            TransactionManagerStatus::InError => Err(diesel::result::Error::BrokenTransactionManager),
+        }
     }
 }
 
@@ -107,14 +140,21 @@ async fn in_own_transaction<R>(
     let result = statement.await;
     // `DEALLOCATE ALL` first: it holds even when `COMMIT` fails, and cannot
     // run in a transaction a failed statement aborted, hence after `ROLLBACK`.
-    conn.batch_execute(if result.is_ok() {
-        "DEALLOCATE ALL; COMMIT"
-    } else {
-        "ROLLBACK; DEALLOCATE ALL"
-    })
-    .await?;
-    *unfinished = false;
-    result
+    match result {
+        Ok(value) => {
+            conn.batch_execute("DEALLOCATE ALL; COMMIT").await?;
+            *unfinished = false;
+            Ok(value)
+        }
+        Err(error) => {
+            // The statement's error says more than a failed `ROLLBACK`, which
+            // leaves the connection `unfinished`, to be discarded.
+            if conn.batch_execute("ROLLBACK; DEALLOCATE ALL").await.is_ok() {
+                *unfinished = false;
+            }
+            Err(error)
+        }
+    }
 }
 
 impl SimpleAsyncConnection for PgConnection {
@@ -137,8 +177,10 @@ impl AsyncConnectionCore for PgConnection {
         T: AsQuery + 'query,
         T::Query: QueryFragment<Self::Backend> + QueryId + 'query,
     {
-        if !self.needs_own_transaction() {
-            return self.inner.load(source);
+        match self.needs_own_transaction() {
+            Ok(false) => return self.inner.load(source),
+            Ok(true) => {}
+            Err(error) => return futures_util::future::ready(Err(error)).boxed(),
         }
         let Self { inner, unfinished, .. } = self;
         let mut shared: &'conn AsyncPgConnection = inner;
@@ -158,8 +200,10 @@ impl AsyncConnectionCore for PgConnection {
     where
         T: QueryFragment<Self::Backend> + QueryId + 'query,
     {
-        if !self.needs_own_transaction() {
-            return self.inner.execute_returning_count(source);
+        match self.needs_own_transaction() {
+            Ok(false) => return self.inner.execute_returning_count(source),
+            Ok(true) => {}
+            Err(error) => return futures_util::future::ready(Err(error)).boxed(),
         }
         let Self { inner, unfinished, .. } = self;
         let mut shared: &'conn AsyncPgConnection = inner;

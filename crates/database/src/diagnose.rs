@@ -47,8 +47,10 @@ pub fn describe(database_url: &str) -> String {
 
 /// Connects once to the database `database_url` names; `None` when that works.
 pub async fn probe(database_url: &str, timeout: Duration) -> Option<Problem> {
+    // Set up as behind a pooler in transaction mode, which the URL may name:
+    // it costs a round trip and works everywhere.
     let mut target = match Target::parse(database_url) {
-        Ok(target) => target,
+        Ok(target) => target.set_up_in_a_transaction(),
         Err(ConnectError::InvalidUrl(why)) => return Some(Problem::InvalidUrl(why)),
         Err(error) => return Some(Problem::InvalidUrl(error.to_string())),
     };

@@ -13,7 +13,7 @@ use database::PgConnection;
 use diesel::dsl::{max, now};
 use diesel::prelude::*;
 use diesel::result::QueryResult;
-use diesel_async::{AsyncConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
@@ -25,13 +25,6 @@ pub const TICKET_LIFETIME: Duration = Duration::from_secs(60);
 
 /// Key of the transaction lock one pruning instance holds ("prune" in ASCII).
 const PRUNE_LOCK_KEY: i64 = 0x70_72_75_6e_65;
-
-/// Makes the transaction just begun a read-only `REPEATABLE READ` snapshot;
-/// it must come before the transaction's first query.
-async fn snapshot(conn: &mut PgConnection) -> QueryResult<()> {
-    conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .await
-}
 
 /// The outbox's position: the highest id committed (or pruned), 0 when none.
 pub async fn position(conn: &mut PgConnection) -> QueryResult<i64> {
@@ -48,8 +41,7 @@ pub async fn position(conn: &mut PgConnection) -> QueryResult<i64> {
 /// The outbox's [`position`] and the latest event id of each team that
 /// has events, read in one snapshot.
 pub async fn positions(conn: &mut PgConnection) -> QueryResult<(i64, HashMap<i64, i64>)> {
-    conn.transaction(async move |conn| {
-        snapshot(conn).await?;
+    conn.read_only_snapshot(async move |conn| {
         let position = position(conn).await?;
         let latest: Vec<(i64, Option<i64>)> = events::table
             .group_by(events::team_id)
@@ -122,8 +114,7 @@ pub struct Start {
 /// snapshot, so that the teams are exactly those after event `position`
 /// (every membership change writes an event).
 pub async fn start(conn: &mut PgConnection, directory: &dyn TeamDirectory, user_id: i64) -> QueryResult<Start> {
-    conn.transaction(async move |conn| {
-        snapshot(conn).await?;
+    conn.read_only_snapshot(async move |conn| {
         let pruned_through: i64 = events_pruned::table.select(events_pruned::through).first(conn).await?;
         let position = position(conn).await?;
         let teams = directory.user_teams(conn, user_id).await?;

@@ -341,6 +341,12 @@ impl Application {
             migrate(direct_url).await?;
         }
         let pool = database::pool::build_pool(url, &settings.pool_settings())?;
+        if !settings.db_statement_cache {
+            tracing::info!(
+                "DB_STATEMENT_CACHE=false: statements are not kept, each outside a transaction runs in \
+                 one of its own, and statement_timeout is left to the pooler or the database role"
+            );
+        }
         let state = AppState::new(settings, pool.clone());
         load_cursor_key(pool.clone(), state.cursor_key.clone()).await;
         // Streams start once the outbox's position is known; without a
