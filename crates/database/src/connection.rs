@@ -78,11 +78,6 @@ impl PgConnection {
         }
     }
 
-    /// How this connection prepares its statements.
-    pub fn statements(&self) -> Statements {
-        self.statements
-    }
-
     /// Runs `body` in a read-only `REPEATABLE READ` transaction, so that all
     /// it reads comes from one snapshot; committed when `body` succeeds.
     pub async fn read_only_snapshot<R>(
