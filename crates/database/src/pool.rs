@@ -74,9 +74,10 @@ pub fn build_pool(database_url: &str, settings: &PoolSettings) -> anyhow::Result
         ),
         // Behind a pooler in transaction mode a session's settings would land
         // on whichever server connection runs them, and stay there for other
-        // clients: the operator sets `statement_timeout` on the role instead
-        // (README, "Connection pooler"). `application_name` is safe: PgBouncer
-        // keeps it per client and restores it on each server connection.
+        // clients: the operator sets `statement_timeout` in the pooler's
+        // `connect_query` or on the role (README, "PgBouncer").
+        // `application_name` is safe: PgBouncer keeps it per client and
+        // restores it on each server connection.
         Statements::Unpooled => application_name,
     };
     let mut config = ManagerConfig::default();
