@@ -86,7 +86,13 @@ async fn parallel_wrong_guesses_lock_out_only_the_guessing_address() {
 
 #[actix_web::test]
 async fn parallel_guesses_across_many_usernames_stay_within_the_address_limit() {
-    let app = spawn_app_with(|settings| settings.trust_forwarded_for = true).await;
+    let app = spawn_app_with(|settings| {
+        settings.trust_forwarded_for = true;
+        // About limits, not time: 130 hashes at once on two cores can take
+        // longer than the default request timeout (then 503).
+        settings.request_timeout = Duration::from_secs(60);
+    })
+    .await;
     let ada = app.user("ada").await;
     let guesses = (0..PER_ADDRESS + 30).map(|i| {
         app.get("/api/users/me/")
@@ -148,6 +154,9 @@ async fn many_right_logins_at_once_from_one_address_queue_instead_of_being_refus
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
     let app = spawn_app_with(|settings| {
+        // About queueing, not time: 120 hashes at once on two cores can take
+        // longer than the default request timeout (then 503).
+        settings.request_timeout = Duration::from_secs(60);
         settings.trust_forwarded_for = true;
         settings.auth_cache_ttl = Duration::ZERO;
     })
