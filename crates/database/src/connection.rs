@@ -182,8 +182,8 @@ impl AsyncConnectionCore for PgConnection {
         // Built now (it takes `source`), sent only once `BEGIN` is done.
         let load = shared.load(source);
         async move {
-            // Every row is read before `COMMIT`: the statement is closed
-            // inside the transaction once its rows are gone.
+            // Every row is read before `COMMIT`, so that an error while
+            // reading them still rolls the transaction back.
             let rows: Vec<_> =
                 in_own_transaction(shared, unfinished, async move { load.await?.try_collect().await }).await?;
             Ok(futures_util::stream::iter(rows.into_iter().map(Ok)).boxed())
